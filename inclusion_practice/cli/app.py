@@ -1,0 +1,170 @@
+"""The ``inclusion-practice`` command: subcommands grouped by what users do.
+
+Exit codes: 0 success; 2 bad input (one line naming the field and the reason); 1 unexpected
+error (one line on screen, the traceback in the log file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from inclusion_practice.errors import InclusionPracticeError
+from inclusion_practice.storage.audit import Actor
+
+LOG_FILE_ENV = "INCLUSION_PRACTICE_LOG"
+log = logging.getLogger("inclusion_practice")
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="inclusion-practice",
+    help="Register, book and look after inclusion-health patients; prove it to commissioners.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class State:
+    """Options shared by every command, resolved lazily so ``--help`` never opens a database."""
+
+    def __init__(self, db: str | None, config: Path | None, acting: str | None) -> None:
+        self.db_option = db
+        self.config_path = config
+        self.acting_option = acting
+        self._practice: Any = None
+
+    def config(self) -> Any:
+        from inclusion_practice.config import load_config
+
+        return load_config(self.config_path)
+
+    def database_url(self) -> str:
+        from inclusion_practice.config import resolve_database_url
+
+        return resolve_database_url(self.db_option, self.config())
+
+    def practice(self) -> Any:
+        """The opened :class:`~inclusion_practice.api.InclusionPractice` (schema checked)."""
+        if self._practice is None:
+            from inclusion_practice.api import InclusionPractice
+
+            cfg = self.config()
+            self._practice = InclusionPractice.open(self.db_option, config=cfg)
+        return self._practice
+
+    def actor(self) -> Actor:
+        """The acting user: ``--as``, else the config's ``defaults.acting_user``."""
+        from inclusion_practice.errors import InvalidInput
+
+        username = self.acting_option or self.config().defaults.acting_user
+        if not username:
+            raise InvalidInput("--as", "name the acting user (or set defaults.acting_user)")
+        actor: Actor = self.practice().users.actor(username)
+        return actor
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+def get_practice(ctx: typer.Context) -> Any:
+    return state(ctx).practice()
+
+
+def acting_user(ctx: typer.Context) -> Actor:
+    return state(ctx).actor()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", help="Database URL (else $INCLUSION_PRACTICE_DB, the config, ./inclusion_practice.db)."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="practice.toml (else $INCLUSION_PRACTICE_CONFIG, ./practice.toml, built-in example)."
+    ),
+    acting: str | None = typer.Option(None, "--as", help="Username of the acting user."),
+) -> None:
+    ctx.obj = State(db, config, acting)
+
+
+def log_file() -> Path:
+    return Path(os.environ.get(LOG_FILE_ENV, "inclusion-practice.log"))
+
+
+def _configure_logging() -> None:
+    handler = logging.FileHandler(log_file(), encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def _register_subcommands() -> None:
+    # --- sub-apps: one module per area (keep one line each) ---
+    from inclusion_practice.cli import db as db_cli
+    from inclusion_practice.cli import setup as setup_cli
+    from inclusion_practice.cli import users as users_cli
+
+    app.add_typer(db_cli.app, name="db", help="Create, upgrade and inspect the database schema.")
+    app.add_typer(users_cli.app, name="users", help="Users and roles.")
+    app.add_typer(setup_cli.audit_app, name="audit", help="Check the audit trail.")
+    setup_cli.register(app)
+    from inclusion_practice.cli import appointments as appointments_cli
+    from inclusion_practice.cli import dna as dna_cli
+    from inclusion_practice.cli import interpreters as interpreters_cli
+    from inclusion_practice.cli import schedule as schedule_cli
+
+    app.add_typer(schedule_cli.app, name="schedule", help="Generate and cancel clinic sessions.")
+    app.add_typer(schedule_cli.slots_app, name="slots", help="Find free times that fit a patient.")
+    app.add_typer(appointments_cli.app, name="appointment", help="Book, move, cancel; attendance.")
+    app.add_typer(interpreters_cli.app, name="interpreters", help="Interpreters to book or cancel.")
+    app.add_typer(dna_cli.app, name="dna", help="DNA worklist, outcomes and explanations.")
+    # --- end of sub-apps ---
+
+
+_register_subcommands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point with the exit-code contract."""
+    _configure_logging()
+    try:
+        app(args=argv, standalone_mode=False)
+        return 0
+    except InclusionPracticeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            typer.echo(f"error: {exc.format_message()}", err=True)
+            return 2
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        log.error("unexpected error: %s\n%s", type(exc).__name__, traceback.format_exc())
+        typer.echo(
+            f"unexpected error ({type(exc).__name__}); details written to {log_file()}", err=True
+        )
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())

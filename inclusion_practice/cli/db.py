@@ -1,0 +1,39 @@
+"""``inclusion-practice db``: the schema is created and changed only through Alembic."""
+
+from __future__ import annotations
+
+import typer
+
+from inclusion_practice.cli.app import state
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_cmd(ctx: typer.Context) -> None:
+    """Create the schema, or upgrade it to this version. Back up first on a live practice."""
+    from inclusion_practice.storage.database import create_db_engine
+    from inclusion_practice.storage.migrate import upgrade
+
+    url = state(ctx).database_url()
+    engine = create_db_engine(url)
+    before, after = upgrade(engine)
+    engine.dispose()
+    if before == after:
+        typer.echo(f"already at {after}: nothing to do")
+    else:
+        typer.echo(f"upgraded {before or 'empty database'} -> {after}")
+
+
+@app.command("current")
+def current_cmd(ctx: typer.Context) -> None:
+    """Report the schema revision and whether it is this version's."""
+    from inclusion_practice.storage.database import create_db_engine
+    from inclusion_practice.storage.migrate import current_revision, head_revision
+
+    engine = create_db_engine(state(ctx).database_url())
+    current = current_revision(engine)
+    engine.dispose()
+    head = head_revision()
+    status = "up to date" if current == head else "out of date: run `inclusion-practice db upgrade`"
+    typer.echo(f"{current or 'none'} (head {head}; {status})")

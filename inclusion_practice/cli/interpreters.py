@@ -1,0 +1,54 @@
+"""``inclusion-practice interpreters``: the day list and interpreter notes."""
+
+from __future__ import annotations
+
+import typer
+
+from inclusion_practice.cli.app import acting_user, get_practice
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("due")
+def due_cmd(
+    ctx: typer.Context,
+    days: int = typer.Option(1, "--days", help="Tomorrow and the days after: how many days."),
+) -> None:
+    """Interpreters to book (and to cancel) for the coming days."""
+    rows = get_practice(ctx).interpreters.due(days)
+    if not rows:
+        typer.echo("nothing to book or cancel")
+        return
+    for d in rows:
+        extra = ", ".join(
+            x for x in (d.dialect, d.interpreter_gender and f"{d.interpreter_gender} interpreter",
+                        d.agency_ref and f"ref {d.agency_ref}") if x
+        )
+        typer.echo(
+            f"{d.status.upper():<9} {d.start:%a %d %b %H:%M} ({d.minutes} min) {d.language:<4} "
+            f"{d.mode:<15} appt {d.appointment_id} {d.patient_name} with {d.clinician}"
+            + (f" [{extra}]" if extra else "")
+        )
+
+
+@app.command("note")
+def note_cmd(
+    ctx: typer.Context,
+    appointment_id: int,
+    language: str | None = typer.Option(None, "--language", help="BCP-47, e.g. pl, ti, bfi."),
+    dialect: str | None = typer.Option(None, "--dialect"),
+    mode: str | None = typer.Option(None, "--mode"),
+    gender: str | None = typer.Option(None, "--gender"),
+    status: str | None = typer.Option(None, "--status", help="to_book | booked | to_cancel | cancelled"),
+    agency_ref: str | None = typer.Option(None, "--agency-ref"),
+    name: str | None = typer.Option(None, "--name", help="Interpreter's name."),
+    note: str | None = typer.Option(None, "--note", help="Free text for the clinician."),
+) -> None:
+    """Add or update the interpreter note on an appointment."""
+    i = get_practice(ctx).interpreters.set_note(
+        acting_user(ctx), appointment_id, language=language, dialect=dialect, mode=mode,
+        interpreter_gender=gender, status=status, agency_ref=agency_ref, interpreter_name=name,
+        note=note,
+    )
+    typer.echo(f"appointment {appointment_id}: interpreter {i.language} ({i.mode}) {i.status}"
+               + (f", ref {i.agency_ref}" if i.agency_ref else ""))

@@ -1,0 +1,159 @@
+"""Set-up commands: ``init``, ``demo``, ``tui`` and ``audit verify``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from inclusion_practice.cli.app import state
+
+audit_app = typer.Typer(no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init_cmd)
+    app.command("demo")(demo_cmd)
+    app.command("tui")(tui_cmd)
+
+
+def init_cmd(
+    ctx: typer.Context,
+    path: Path = typer.Option(Path("practice.toml"), "--path", help="Where to write the config."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing config file."),
+    admin: str = typer.Option("admin", "--admin", help="Username of the first admin user."),
+    admin_password: str | None = typer.Option(
+        None, "--admin-password", help="Password for the first admin (prompted when omitted)."
+    ),
+) -> None:
+    """Write a commented example practice.toml and create an upgraded, empty database."""
+    from inclusion_practice.config import example_config_text, parse_config
+    from inclusion_practice.errors import InvalidInput
+    from inclusion_practice.services.access import SYSTEM
+    from inclusion_practice.services.users import UserService
+    from inclusion_practice.storage.database import Database, create_db_engine
+    from inclusion_practice.storage.migrate import upgrade
+
+    if path.exists() and not force:
+        raise InvalidInput("--path", f"{path} already exists (use --force to overwrite)")
+    text = example_config_text()
+    path.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {path}: edit it for your practice (every value in it is synthetic)")
+    st = state(ctx)
+    st.config_path = path
+    from inclusion_practice.config import resolve_database_url
+
+    url = resolve_database_url(st.db_option, parse_config(text, str(path)))
+    engine = create_db_engine(url)
+    before, after = upgrade(engine)
+    engine.dispose()
+    typer.echo(f"database {url}: schema {before or 'empty'} -> {after}")
+    if admin_password is None:
+        if not sys.stdin.isatty():
+            typer.echo("no admin user created: pass --admin-password or run `users add` later")
+            return
+        admin_password = typer.prompt(f"Password for admin user {admin!r}", hide_input=True,
+                                      confirmation_prompt=True)
+    db = Database(url)
+    try:
+        UserService(db).create(SYSTEM, admin, "Administrator", "admin", password=admin_password)
+        typer.echo(f"created admin user {admin!r}")
+    except InvalidInput as exc:
+        if exc.field != "username":
+            raise
+        typer.echo(f"admin user {admin!r} already exists")
+    finally:
+        db.dispose()
+
+
+def demo_cmd(
+    ctx: typer.Context,
+    patients: int = typer.Option(5000, "--patients", min=1, max=5_000_000, help="How many patients."),
+    seed: int = typer.Option(42, "--seed", help="Same seed, same practice."),
+    no_tui: bool = typer.Option(False, "--no-tui", help="Build the practice but do not open the app."),
+    batch_size: int = typer.Option(2000, "--batch-size", min=100, max=100_000, hidden=True),
+) -> None:
+    """Build a deterministic synthetic practice, then open the reception app."""
+    from inclusion_practice.api import InclusionPractice
+    from inclusion_practice.storage import bulk
+    from inclusion_practice.storage.database import Database, create_db_engine
+    from inclusion_practice.storage.migrate import upgrade
+    from inclusion_practice.synthetic.generator import DEMO_PASSWORD, generate_practice
+    from inclusion_practice.synthetic.schedule import add_demo_schedule
+
+    st = state(ctx)
+    cfg = st.config()
+    url = st.database_url()
+    engine = create_db_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        existing = bulk.count_rows(conn, "patient")
+    engine.dispose()
+    db = Database(url)
+    if existing:
+        typer.echo(f"{url} already holds {existing} patients: not adding more "
+                   "(point --db at a new database for a fresh practice)")
+    else:
+        typer.echo(f"building a synthetic practice of {patients:,} patients (seed {seed}) in {url}")
+        with typer.progressbar(length=patients, label="patients", show_pos=True,
+                               file=sys.stderr) as bar:
+            last = [0]
+
+            def progress(done: int, total: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            summary = generate_practice(db, cfg, patients=patients, seed=seed,
+                                        batch_size=batch_size, progress=progress)
+        ip = InclusionPractice(db, cfg)
+        sessions, appointments = add_demo_schedule(ip, seed=seed)
+        summary.sessions, summary.appointments = sessions, appointments
+        for line in summary.lines():
+            typer.echo(line)
+        typer.echo(f"demo users: reception1, drokafor, manager1, admin1 … password {DEMO_PASSWORD!r}")
+    db.dispose()
+    if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return
+    _run_tui(url, cfg)
+
+
+def tui_cmd(ctx: typer.Context) -> None:
+    """Open the reception and practice-manager app."""
+    st = state(ctx)
+    _run_tui(st.database_url(), st.config())
+
+
+def _run_tui(url: str, cfg: object) -> None:
+    """Open the terminal app through its entry point.
+
+    The library never imports the app: the ``tui`` package registers itself under the
+    ``inclusion_practice.ui`` entry-point group and is loaded only when asked for.
+    """
+    from importlib.metadata import entry_points
+
+    from inclusion_practice.api import InclusionPractice
+    from inclusion_practice.errors import InclusionPracticeError
+
+    found = entry_points(group="inclusion_practice.ui", name="tui")
+    if not found:
+        raise InclusionPracticeError("the terminal app (tui) is not installed")
+    launch = next(iter(found)).load()
+    ip = InclusionPractice.open(url, config=cfg)  # type: ignore[arg-type]
+    try:
+        launch(ip)
+    finally:
+        ip.close()
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(ctx: typer.Context) -> None:
+    """Check the audit trail's hash chain: any edited or removed row is reported."""
+    from inclusion_practice.errors import InclusionPracticeError
+
+    check = state(ctx).practice().audit.verify()
+    if not check.ok:
+        raise InclusionPracticeError(
+            f"audit chain broken at row {check.first_bad_id} (after {check.rows} good rows)"
+        )
+    typer.echo(f"audit chain intact: {check.rows} rows")

@@ -1,0 +1,46 @@
+"""``inclusion-practice users``: add, list and end users."""
+
+from __future__ import annotations
+
+import getpass
+
+import typer
+
+from inclusion_practice.cli.app import acting_user, get_practice
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Sign-in name, e.g. reception2."),
+    role: str = typer.Option(..., "--role", help="receptionist | clinician | manager | admin"),
+    name: str = typer.Option(..., "--name", help="Display name."),
+    clinician: str | None = typer.Option(None, "--clinician", help="Clinician code from practice.toml."),
+    password: str | None = typer.Option(
+        None, "--password", help="Initial password (else prompted when a terminal is attached)."
+    ),
+) -> None:
+    """Add a user (admins only)."""
+    ip = get_practice(ctx)
+    if password is None and typer.get_text_stream("stdin").isatty():
+        password = getpass.getpass("Password for the new user: ")
+    info = ip.users.create(
+        acting_user(ctx), username, name, role, password=password or None, clinician_code=clinician
+    )
+    typer.echo(f"added {info.username} ({info.role.value})")
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context) -> None:
+    """List users and roles."""
+    for u in get_practice(ctx).users.list():
+        typer.echo(f"{u.username:<16} {u.role.value:<13} {u.display_name}{'' if u.active else ' (ended)'}")
+
+
+@app.command("end")
+def end_cmd(ctx: typer.Context, username: str) -> None:
+    """End a user: they can no longer sign in; the audit trail still names them."""
+    get_practice(ctx).users.end(acting_user(ctx), username)
+    typer.echo(f"ended {username}")

@@ -1,0 +1,429 @@
+"""``practice.toml``: the practice's identity, partners, clinicians, sessions and policies.
+
+Parsed into pydantic models so that every mistake is reported with the key that holds it and
+the reason, e.g. ``practice.toml: sessions[2].start: must be HH:MM``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Sequence
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from inclusion_practice.domain.flag_categories import FlagCategory, categories_by_code
+from inclusion_practice.errors import ConfigError
+
+CONFIG_ENV = "INCLUSION_PRACTICE_CONFIG"
+DB_ENV = "INCLUSION_PRACTICE_DB"
+DEFAULT_CONFIG_FILE = Path("practice.toml")
+DEFAULT_DB_FILE = Path("inclusion_practice.db")
+"""Used when neither ``--db``, ``INCLUSION_PRACTICE_DB`` nor the config names a database: a
+SQLite file in the current directory."""
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must not silently fall back to a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContractType(StrEnum):
+    GMS = "GMS"
+    PMS = "PMS"
+    PMS_PLUS = "PMS Plus"
+    APMS = "APMS"
+    SPMS = "SPMS"
+    PCTMS = "PCTMS"
+
+
+class Address(Strict):
+    lines: Annotated[list[str], Field(min_length=1)]
+    postcode: str
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, v: str) -> str:
+        from inclusion_practice.domain.postcode import parse_postcode
+
+        return parse_postcode(v)
+
+
+class PracticeIdentity(Strict):
+    name: Annotated[str, Field(min_length=1)]
+    ods_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{3,6}$")]
+    """The practice's ODS code, e.g. ``Y12345``."""
+    contract_type: ContractType = ContractType.PMS
+    address: Address
+    phone: Annotated[str, Field(min_length=5)]
+    list_size: Annotated[int, Field(ge=0)] | None = None
+    """For the QOF list-size index; counted from the database when left out."""
+
+
+class PartnerKind(StrEnum):
+    HOSTEL = "hostel"
+    NIGHT_SHELTER = "night_shelter"
+    DAY_CENTRE = "day_centre"
+    OUTREACH_TEAM = "outreach_team"
+    SUPPORT_SERVICE = "support_service"
+
+
+class Partner(Strict):
+    """An organisation patients can use as a care-of address."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: Annotated[str, Field(min_length=1)]
+    kind: PartnerKind
+    address: Address
+    phone: str | None = None
+    contact_name: str | None = None
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+class ClinicianConfig(Strict):
+    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: Annotated[str, Field(min_length=1)]
+    gender: Gender
+    profession: Literal["gp", "nurse", "hca", "pharmacist", "mental_health", "drug_worker"] = "gp"
+
+
+class Weekday(StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def number(self) -> int:
+        """Monday is 0, as in ``date.weekday()``."""
+        return list(Weekday).index(self)
+
+
+class LocationKind(StrEnum):
+    SURGERY = "surgery"
+    HOSTEL_IN_REACH = "hostel_in_reach"
+    DAY_CENTRE_DROP_IN = "day_centre_drop_in"
+    OUTREACH = "outreach"
+
+
+class SlotType(StrEnum):
+    ROUTINE = "routine"
+    SAME_DAY = "same_day"
+    DROP_IN = "drop_in"
+    OUTREACH = "outreach"
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in_person"
+    TELEPHONE = "telephone"
+    VIDEO = "video"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SessionTemplate(Strict):
+    """A weekly session: this clinician, this weekday, these hours, in slots of this length."""
+
+    clinician: str
+    weekday: Weekday
+    start: str
+    end: str
+    slot_minutes: Annotated[int, Field(ge=5, le=60)] = 10
+    slot_type: SlotType = SlotType.ROUTINE
+    location: LocationKind = LocationKind.SURGERY
+    partner: str | None = None
+    """For in-reach and drop-in sessions: the partner organisation that hosts it."""
+    channels: Annotated[list[Channel], Field(min_length=1)] = [Channel.IN_PERSON]
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError("must be a 24-hour time HH:MM, e.g. 09:30")
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.end_time <= self.start_time:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        minutes = (
+            dt.datetime.combine(dt.date.min, self.end_time)
+            - dt.datetime.combine(dt.date.min, self.start_time)
+        ).seconds // 60
+        if minutes % self.slot_minutes:
+            raise ValueError(
+                f"session of {minutes} minutes does not divide into {self.slot_minutes}-minute slots"
+            )
+        return self
+
+    @property
+    def start_time(self) -> dt.time:
+        return dt.time.fromisoformat(self.start)
+
+    @property
+    def end_time(self) -> dt.time:
+        return dt.time.fromisoformat(self.end)
+
+
+class RegistrationSettings(Strict):
+    health_check_window_days: Annotated[int, Field(ge=1, le=365)] = 28
+    temporary_max_days: Annotated[int, Field(ge=1, le=92)] = 92
+    """Temporary residents: 24 hours to 3 months."""
+    immediately_necessary_cover_days: Annotated[int, Field(ge=0, le=30)] = 14
+    refusal_written_reason_days: Annotated[int, Field(ge=1, le=60)] = 14
+
+
+class DnaAction(StrEnum):
+    """What a practice does after missed appointments. The last four are sanctions."""
+
+    SMS_REMINDER = "sms_reminder"
+    LETTER = "letter"
+    GENTLE_LETTER = "gentle_letter"
+    CONTACT_VIA_KEYWORKER = "contact_via_keyworker"
+    CLINICIAN_REVIEW = "clinician_review"
+    SAFEGUARDING_CHECK = "safeguarding_check"
+    OFFER_DROP_IN = "offer_drop_in"
+    WARNING_LETTER = "warning_letter"
+    PARTNER_REVIEW = "partner_review"
+    CONSIDER_REMOVAL = "consider_removal"
+
+
+SANCTIONS: frozenset[DnaAction] = frozenset(
+    {DnaAction.WARNING_LETTER, DnaAction.PARTNER_REVIEW, DnaAction.CONSIDER_REMOVAL}
+)
+
+
+class LadderStep(Strict):
+    dnas: Annotated[int, Field(ge=1)]
+    """Number of DNAs within the window that triggers this step."""
+    actions: Annotated[list[DnaAction], Field(min_length=1)]
+
+
+def _default_standard() -> list[LadderStep]:
+    return [
+        LadderStep(dnas=1, actions=[DnaAction.SMS_REMINDER]),
+        LadderStep(dnas=2, actions=[DnaAction.LETTER]),
+        LadderStep(dnas=3, actions=[DnaAction.WARNING_LETTER]),
+        LadderStep(dnas=4, actions=[DnaAction.PARTNER_REVIEW, DnaAction.CONSIDER_REMOVAL]),
+    ]
+
+
+def _default_flexible() -> list[LadderStep]:
+    return [
+        LadderStep(dnas=1, actions=[DnaAction.CONTACT_VIA_KEYWORKER, DnaAction.OFFER_DROP_IN]),
+        LadderStep(dnas=2, actions=[DnaAction.CONTACT_VIA_KEYWORKER, DnaAction.CLINICIAN_REVIEW]),
+        LadderStep(
+            dnas=3,
+            actions=[
+                DnaAction.CONTACT_VIA_KEYWORKER,
+                DnaAction.CLINICIAN_REVIEW,
+                DnaAction.SAFEGUARDING_CHECK,
+            ],
+        ),
+    ]
+
+
+class DnaSettings(Strict):
+    window_months: Annotated[int, Field(ge=1, le=36)] = 12
+    warning_lapse_months: Annotated[int, Field(ge=1, le=36)] = 12
+    lateness_fraction_of_slot: Annotated[float, Field(ge=0, le=10)] = 0.5
+    """Arriving later than this fraction of the booked time counts as a DNA."""
+    late_cancel_hours: Annotated[int, Field(ge=0, le=168)] = 24
+    standard_ladder: list[LadderStep] = Field(default_factory=_default_standard)
+    flexible_ladder: list[LadderStep] = Field(default_factory=_default_flexible)
+    action_due_days: Annotated[int, Field(ge=0, le=60)] = 3
+
+    @model_validator(mode="after")
+    def _ladders(self) -> Self:
+        for name in ("standard_ladder", "flexible_ladder"):
+            steps: list[LadderStep] = getattr(self, name)
+            counts = [s.dnas for s in steps]
+            if counts != sorted(set(counts)):
+                raise ValueError(f"{name}: steps must have strictly increasing dnas counts")
+        for step in self.flexible_ladder:
+            bad = SANCTIONS.intersection(step.actions)
+            if bad:
+                raise ValueError(
+                    "flexible_ladder: sanctions are not allowed in the flexible policy: "
+                    + ", ".join(sorted(bad))
+                )
+        return self
+
+
+class ReportingSettings(Strict):
+    pounds_per_point: Annotated[float, Field(ge=0)] = 225.49
+    """QOF value of a point, 2025/26."""
+    national_average_list_size: Annotated[int, Field(gt=0)] = 9374
+    apply_list_size_index: bool = False
+    indicator_set: str = "inclusion-health-les"
+    suppress_small_numbers_when_publishing: bool = True
+
+
+class ExtraFlagCategory(Strict):
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Annotated[str, Field(min_length=1)]
+    restricted: bool = False
+    snomed: list[Annotated[str, Field(pattern=r"^\d{6,18}$")]] = []
+
+
+class FlagSettings(Strict):
+    extra_categories: list[ExtraFlagCategory] = []
+    default_review_months: Annotated[int, Field(ge=1, le=60)] = 12
+
+
+class DatabaseSettings(Strict):
+    url: str | None = None
+
+
+class UserDefaults(Strict):
+    acting_user: str | None = None
+
+
+class PracticeConfig(Strict):
+    """Everything a practice configures. Loaded from ``practice.toml``."""
+
+    practice: PracticeIdentity
+    database: DatabaseSettings = DatabaseSettings()
+    defaults: UserDefaults = UserDefaults()
+    partners: list[Partner] = []
+    clinicians: list[ClinicianConfig] = []
+    sessions: list[SessionTemplate] = []
+    registration: RegistrationSettings = RegistrationSettings()
+    dna: DnaSettings = DnaSettings()
+    reporting: ReportingSettings = ReportingSettings()
+    flags: FlagSettings = FlagSettings()
+    schedule_horizon_weeks: Annotated[int, Field(ge=1, le=52)] = 6
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        _unique([p.code for p in self.partners], "partners", "code")
+        _unique([c.code for c in self.clinicians], "clinicians", "code")
+        clinicians = {c.code for c in self.clinicians}
+        partners = {p.code for p in self.partners}
+        for i, s in enumerate(self.sessions):
+            if s.clinician not in clinicians:
+                raise ValueError(
+                    f"sessions[{i}].clinician: unknown clinician {s.clinician!r}"
+                    f" (known: {', '.join(sorted(clinicians)) or 'none'})"
+                )
+            if s.partner is not None and s.partner not in partners:
+                raise ValueError(f"sessions[{i}].partner: unknown partner {s.partner!r}")
+            if s.location != LocationKind.SURGERY and s.partner is None:
+                raise ValueError(f"sessions[{i}].partner: a {s.location} session needs a partner")
+        builtin = categories_by_code()
+        for i, extra in enumerate(self.flags.extra_categories):
+            if extra.code in builtin:
+                raise ValueError(
+                    f"flags.extra_categories[{i}].code: {extra.code!r} is a built-in category"
+                )
+        return self
+
+    def partner(self, code: str) -> Partner | None:
+        return next((p for p in self.partners if p.code == code), None)
+
+    def clinician(self, code: str) -> ClinicianConfig | None:
+        return next((c for c in self.clinicians if c.code == code), None)
+
+    def flag_categories(self) -> dict[str, FlagCategory]:
+        """Built-in categories plus the practice's own."""
+        extra = tuple(
+            FlagCategory(code=e.code, label=e.label, restricted=e.restricted, snomed=tuple(e.snomed))
+            for e in self.flags.extra_categories
+        )
+        return categories_by_code(extra)
+
+
+def _unique(values: Sequence[str], section: str, key: str) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise ValueError(f"{section}[{i}].{key}: duplicate {v!r}")
+        seen.add(v)
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def parse_config(text: str, source: str = "practice.toml") -> PracticeConfig:
+    """Parse TOML text. Errors name ``source``, the key and the reason."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return PracticeConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = _format_loc(tuple(err["loc"]))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            problems.append(f"{loc}: {msg}" if loc else msg)
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+
+
+def load_config(path: Path | None = None) -> PracticeConfig:
+    """Load ``path``; else ``$INCLUSION_PRACTICE_CONFIG``; else ``./practice.toml``; else the
+    example practice shipped with the package (so the demo runs anywhere)."""
+    candidates: list[Path] = []
+    if path is not None:
+        if not path.exists():
+            raise ConfigError(f"{path}: config file not found")
+        candidates.append(path)
+    elif os.environ.get(CONFIG_ENV):
+        env_path = Path(os.environ[CONFIG_ENV])
+        if not env_path.exists():
+            raise ConfigError(f"{env_path}: config file named by {CONFIG_ENV} not found")
+        candidates.append(env_path)
+    elif DEFAULT_CONFIG_FILE.exists():
+        candidates.append(DEFAULT_CONFIG_FILE)
+    if candidates:
+        chosen = candidates[0]
+        return parse_config(chosen.read_text(encoding="utf-8"), str(chosen))
+    return parse_config(example_config_text(), "example practice.toml (built in)")
+
+
+def example_config_text() -> str:
+    """The commented example that ``inclusion-practice init`` writes."""
+    return (
+        resources.files("inclusion_practice")
+        .joinpath("data/practice.example.toml")
+        .read_text(encoding="utf-8")
+    )
+
+
+def resolve_database_url(cli_url: str | None, config: PracticeConfig | None) -> str:
+    """``--db``, then ``$INCLUSION_PRACTICE_DB``, then the config, then ``./inclusion_practice.db``."""
+    if cli_url:
+        return cli_url
+    if os.environ.get(DB_ENV):
+        return os.environ[DB_ENV]
+    if config is not None and config.database.url:
+        return config.database.url
+    return f"sqlite:///{DEFAULT_DB_FILE}"

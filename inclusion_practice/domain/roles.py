@@ -1,0 +1,95 @@
+"""Roles and what each may do.
+
+Permissions live here, in one table, so the library (not the UI) enforces them and a test can
+walk the whole matrix.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A user's job at the practice."""
+
+    RECEPTIONIST = "receptionist"
+    CLINICIAN = "clinician"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+CLINICAL_ROLES: frozenset[Role] = frozenset({Role.CLINICIAN})
+"""Roles that may see restricted inclusion-health flags (sex work, substance use, refuge,
+modern slavery). Front-desk, management and IT roles see the needs that follow, not the reason."""
+
+
+class Permission(StrEnum):
+    """Operations that are allowed or refused by role."""
+
+    REGISTER_PATIENT = "register a patient"
+    EDIT_PATIENT = "change a patient's details"
+    DEREGISTER_PATIENT = "deregister a patient"
+    RECORD_REFUSAL = "record a registration refusal"
+    VIEW_REFUSALS = "view the refusals summary"
+    ADD_FLAG = "add an inclusion-health flag"
+    ADD_RESTRICTED_FLAG = "add a restricted inclusion-health flag"
+    END_FLAG = "end an inclusion-health flag"
+    VIEW_RESTRICTED_FLAGS = "see restricted inclusion-health flags"
+    BOOK = "book an appointment"
+    OVERBOOK = "overbook a slot"
+    RECORD_ATTENDANCE = "record attendance"
+    MANAGE_SCHEDULE = "generate or cancel sessions"
+    RECORD_DNA_OUTCOME = "record the outcome of a DNA action"
+    RECORD_CLINICAL_EVENT = "record a coded clinical event"
+    RUN_INDICATORS = "run indicators"
+    PRODUCE_RETURNS = "produce returns"
+    MANAGE_USERS = "manage users"
+    IMPORT_DATA = "import data"
+    EXPORT_DATA = "export data"
+
+
+_ALL = frozenset(Permission)
+_FRONT_DESK = frozenset(
+    {
+        Permission.REGISTER_PATIENT,
+        Permission.EDIT_PATIENT,
+        Permission.DEREGISTER_PATIENT,
+        Permission.RECORD_REFUSAL,
+        Permission.ADD_FLAG,
+        Permission.END_FLAG,
+        Permission.BOOK,
+        Permission.RECORD_ATTENDANCE,
+        Permission.RECORD_DNA_OUTCOME,
+    }
+)
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.RECEPTIONIST: _FRONT_DESK,
+    Role.CLINICIAN: _FRONT_DESK
+    | {
+        Permission.ADD_RESTRICTED_FLAG,
+        Permission.VIEW_RESTRICTED_FLAGS,
+        Permission.RECORD_CLINICAL_EVENT,
+        Permission.RUN_INDICATORS,
+    },
+    Role.MANAGER: _FRONT_DESK
+    | {
+        Permission.VIEW_REFUSALS,
+        Permission.OVERBOOK,
+        Permission.MANAGE_SCHEDULE,
+        Permission.RUN_INDICATORS,
+        Permission.PRODUCE_RETURNS,
+        Permission.EXPORT_DATA,
+    },
+    Role.ADMIN: _ALL - {Permission.ADD_RESTRICTED_FLAG, Permission.VIEW_RESTRICTED_FLAGS},
+}
+
+
+def may(role: Role, permission: Permission) -> bool:
+    """Whether ``role`` may do ``permission``."""
+    return permission in PERMISSIONS[role]
+
+
+def can_see_restricted(role: Role) -> bool:
+    """Restricted flags are visible to clinical roles only."""
+    return role in CLINICAL_ROLES

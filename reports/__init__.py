@@ -1,0 +1,1 @@
+"""Return generation (LES, PCTMS, quarterly) from the library's indicator results."""

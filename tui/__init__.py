@@ -1,0 +1,1 @@
+"""The reception and practice-manager terminal app (Textual). Calls library services only."""

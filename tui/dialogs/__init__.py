@@ -1,0 +1,1 @@
+"""Modal dialogs (``ModalScreen[T]``) that return a typed result with ``dismiss``."""
