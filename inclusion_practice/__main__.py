@@ -2,4 +2,5 @@
 
 from inclusion_practice.cli.app import run
 
-run()
+if __name__ == "__main__":
+    run()

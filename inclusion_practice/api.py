@@ -15,6 +15,7 @@ from inclusion_practice.services.appointments import AppointmentService
 from inclusion_practice.services.audit import AuditService
 from inclusion_practice.services.dna import DnaService
 from inclusion_practice.services.flags import FlagService
+from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
 from inclusion_practice.services.patients import PatientService
 from inclusion_practice.services.refusals import RefusalService
@@ -40,6 +41,7 @@ class InclusionPractice:
         self.appointments = AppointmentService(db, config, self.clock)
         self.interpreters = InterpreterService(db, config, self.clock)
         self.dna = DnaService(db, config, self.clock)
+        self.indicators = IndicatorService(db, config, self.clock)
 
     @classmethod
     def open(

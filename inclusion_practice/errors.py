@@ -64,6 +64,13 @@ class DeletionRefused(InclusionPracticeError):
         super().__init__(f"{entity} rows are never deleted; end them instead")
 
 
+class AuditImmutable(InclusionPracticeError):
+    """Audit rows are append-only."""
+
+    def __init__(self) -> None:
+        super().__init__("audit rows cannot be changed or deleted")
+
+
 class SchemaOutOfDate(InclusionPracticeError):
     """The database was made by another version of the software."""
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from inclusion_practice.domain.periods import Period
+from reports.suppression import Suppression
 
 
 class ReturnKind(StrEnum):
@@ -23,7 +25,8 @@ class ReturnKind(StrEnum):
     QUARTERLY = "quarterly"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
+        """The return's title as printed (``title`` is taken by ``str``)."""
         return {
             "les": "Inclusion health enhanced service: annual return",
             "pctms": "PCTMS local measures: annual report",
@@ -243,17 +246,25 @@ class ReturnFigures:
     produced_on: dt.date
     indicator_set: IndicatorSetInfo
     publishable: bool
-    """Marked for publication: small-number suppression applies."""
+    """Marked for publication."""
+    suppressed: bool
+    """Small-number suppression applies (on by default for publishable returns)."""
     sign_off: SignOff
     methods: tuple[MethodsEntry, ...] = ()
     codelists: tuple[CodeListInfo, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Caveats the reader must see (provisional period, placeholder scoring …)."""
+    engine_results: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    """The indicator engine's own results (``SetResult``, with strata) for the FHIR Bundle."""
 
     @property
     def title(self) -> str:
-        return self.kind.title
+        return self.kind.heading
+
+    @property
+    def suppression(self) -> Suppression:
+        return Suppression(self.suppressed, self.publishable)
 
     @property
     def period(self) -> Period:

@@ -30,10 +30,19 @@ class Suppression:
     """Whether small-number suppression applies to a document, and how to say so."""
 
     enabled: bool
+    publishable: bool | None = None
+    """Whether the document is marked for publication (defaults to ``enabled``)."""
 
     @property
     def statement(self) -> str:
         """The sentence every output carries so a reader knows which numbers they hold."""
+        publishable = self.enabled if self.publishable is None else self.publishable
+        if publishable and not self.enabled:
+            return (
+                "Exact counts although this version is marked for publication: small-number "
+                "suppression is turned off in practice.toml "
+                "(reporting.suppress_small_numbers_when_publishing). Check before publishing."
+            )
         if self.enabled:
             return (
                 f"Small-number suppression applies: counts of 1 to {SUPPRESS_AT_OR_BELOW} are "

@@ -48,6 +48,19 @@ def _pg_problem() -> str | None:
 _PG_PROBLEM = _pg_problem()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Argon2 at production cost takes ~50 ms a hash; tests make thousands of users."""
+    from argon2 import PasswordHasher
+
+    import inclusion_practice.services.users as users
+
+    real = users._HASHER
+    users._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._HASHER = real
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if _PG_PROBLEM:
         return f"!!! PostgreSQL tests will be SKIPPED: {_PG_PROBLEM}"

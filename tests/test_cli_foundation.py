@@ -97,7 +97,9 @@ def test_an_unexpected_error_exits_1_with_the_traceback_in_the_log_only(
     assert main(["db", "current"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "ip.log" in err
-    assert "disk on fire" in (workdir / "ip.log").read_text()
+    logged = (workdir / "ip.log").read_text()
+    assert "RuntimeError" in logged and "in boom" in logged
+    assert "disk on fire" not in logged  # messages can quote patient data: never logged
 
 
 def test_audit_verify_reports_an_intact_chain(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,3 +107,21 @@ def test_audit_verify_reports_an_intact_chain(workdir: Path, capsys: pytest.Capt
     capsys.readouterr()
     assert main(["audit", "verify"]) == 0
     assert "audit chain intact: 1 rows" in capsys.readouterr().out
+
+
+def test_a_subcommand_exit_code_is_returned(workdir: Path) -> None:
+    import typer
+
+    from inclusion_practice.cli.app import app
+
+    probe = typer.Typer()
+
+    @probe.command("exit-three")
+    def _exit_three() -> None:
+        raise typer.Exit(3)
+
+    app.add_typer(probe, name="probe-exit")
+    try:
+        assert main(["probe-exit", "exit-three"]) == 3
+    finally:
+        app.registered_groups = [g for g in app.registered_groups if g.name != "probe-exit"]

@@ -86,7 +86,14 @@ def test_tampering_with_an_audit_row_breaks_the_chain(ip: InclusionPractice) -> 
             uow.commit()
     assert ip.audit.verify().rows == 3
     with ip.db.engine.begin() as conn:
+        # Someone with the database owner's rights disables the guard first.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_event_no_update"))
         conn.execute(text("UPDATE audit_event SET actor = 'someone' WHERE id = 2"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
     check = ip.audit.verify()
     assert not check.ok and check.first_bad_id == 2
 
@@ -107,3 +114,54 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path, sqlite_template) ->
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
     db.dispose()
+
+
+def test_audit_rows_cannot_be_changed_or_deleted_through_the_library(ip: InclusionPractice) -> None:
+    from inclusion_practice.errors import AuditImmutable
+
+    actor = Actor("reception1", "receptionist")
+    with ip.db.write(actor, "register_patient") as uow:
+        uow.session.add(_patient(ip.clock.now()))
+        uow.commit()
+    with pytest.raises(AuditImmutable), ip.db.write(actor, "tamper") as uow:
+        row = uow.session.exec(select(AuditEvent)).one()
+        row.actor = "someone else"
+        uow.session.add(row)
+        uow.commit()
+    with pytest.raises(DeletionRefused), ip.db.write(actor, "tamper") as uow:
+        uow.session.delete(uow.session.exec(select(AuditEvent)).one())
+        uow.commit()
+    assert ip.audit.verify().ok
+
+
+def test_database_errors_do_not_carry_the_statement_parameters(ip: InclusionPractice) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    actor = Actor("reception1", "receptionist")
+    for _ in range(2):
+        with ip.db.write(actor, "register_patient") as uow:
+            p = _patient(ip.clock.now())
+            p.nhs_number = "9434765919"
+            uow.session.add(p)
+            try:
+                uow.commit()
+            except IntegrityError as exc:
+                assert "parameters hidden" in str(exc)
+                assert "Kowalska" not in str(exc)
+                return
+    raise AssertionError("the duplicate NHS number was not refused")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event"])
+def test_the_database_itself_refuses_to_change_or_delete_audit_rows(
+    ip: InclusionPractice, statement: str
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    actor = Actor("reception1", "receptionist")
+    with ip.db.write(actor, "register_patient") as uow:
+        uow.session.add(_patient(ip.clock.now()))
+        uow.commit()
+    with pytest.raises(DBAPIError, match="append-only"), ip.db.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert ip.audit.verify().rows == 1

@@ -100,7 +100,8 @@ class InclusionPracticeApp(App[None]):
     TITLE = "Inclusion Practice"
     BINDINGS = [
         *(
-            Binding(s.key, f"section('{s.mode}')", s.label, priority=True,
+            # Shown in the nav bar rather than the footer, to leave the footer for the screen.
+            Binding(s.key, f"section('{s.mode}')", s.label, priority=True, show=False,
                     tooltip=f"Go to {s.label}")
             for s in SECTIONS
         ),
@@ -156,7 +157,7 @@ class InclusionPracticeApp(App[None]):
     def on_mount(self) -> None:
         self.add_mode(SIGN_IN_MODE, self._sign_in_screen)
         self.switch_mode(SIGN_IN_MODE)
-        self.set_interval(self.idle_check_seconds, self.check_idle, name="idle-lock")
+        self.set_interval(self.idle_check_seconds, self.check_inactivity, name="idle-lock")
 
     @staticmethod
     def _sign_in_screen() -> Screen[None]:
@@ -195,7 +196,7 @@ class InclusionPracticeApp(App[None]):
             self.idle.touch()
         await super().on_event(event)
 
-    def check_idle(self) -> None:
+    def check_inactivity(self) -> None:
         """Lock if signed in and idle too long (the app polls this; tests may call it)."""
         if self.actor is not None and not self.locked and self.idle.expired():
             self.run_worker(self.action_lock(), exclusive=True, group="lock")

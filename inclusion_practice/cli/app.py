@@ -104,6 +104,10 @@ def log_file() -> Path:
 
 
 def _configure_logging() -> None:
+    # One handler, however often main() runs in a process (tests call it many times).
+    for old in [h for h in log.handlers if isinstance(h, logging.FileHandler)]:
+        log.removeHandler(old)
+        old.close()
     handler = logging.FileHandler(log_file(), encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     log.addHandler(handler)
@@ -130,18 +134,52 @@ def _register_subcommands() -> None:
     app.add_typer(appointments_cli.app, name="appointment", help="Book, move, cancel; attendance.")
     app.add_typer(interpreters_cli.app, name="interpreters", help="Interpreters to book or cancel.")
     app.add_typer(dna_cli.app, name="dna", help="DNA worklist, outcomes and explanations.")
+    from inclusion_practice.cli import patient as patient_cli
+    from inclusion_practice.cli import registration as registration_cli
+
+    app.add_typer(patient_cli.app, name="patient", help="Register, find, show; flags and needs.")
+    app.add_typer(registration_cli.app, name="registration", help="Refusals; registered on a date.")
+    from inclusion_practice.cli import indicators as indicators_cli
+
+    app.add_typer(indicators_cli.app, name="indicators", help="Indicator sets: run, worklists, explain.")
+    from inclusion_practice.cli import report as report_cli
+
+    app.add_typer(report_cli.app, name="report", help="Commissioner returns: LES, PCTMS, quarterly.")
+    from inclusion_practice.cli import fhir as fhir_cli
+
+    app.add_typer(fhir_cli.app, name="fhir", help="FHIR R4 import, export, validate; API tokens.")
+    fhir_cli.register(app)
     # --- end of sub-apps ---
 
 
 _register_subcommands()
 
 
+def safe_traceback(exc: BaseException) -> str:
+    """Where the error happened, without any exception message.
+
+    Messages can quote data (a database error's detail names the duplicate NHS number), and
+    logs must never hold patient identifiers, so only exception types and frames are kept.
+    """
+    lines: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        lines.append(f"{type(seen).__module__}.{type(seen).__qualname__}")
+        for frame in traceback.extract_tb(seen.__traceback__):
+            lines.append(f"  {frame.filename}:{frame.lineno} in {frame.name}")
+        seen = seen.__cause__ or seen.__context__
+        if seen is not None:
+            lines.append("caused by:")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point with the exit-code contract."""
     _configure_logging()
     try:
-        app(args=argv, standalone_mode=False)
-        return 0
+        # Without standalone mode click returns a sub-command's ``typer.Exit`` code.
+        result = app(args=argv, standalone_mode=False)
+        return result if isinstance(result, int) else 0
     except InclusionPracticeError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
@@ -153,13 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.exceptions.UsageError):
-            typer.echo(f"error: {exc.format_message()}", err=True)
+        # Typer vendors its own click (typer._click), whose exceptions are not click's: accept
+        # both. A usage error or an unreadable file is bad input: one line, exit 2.
+        if isinstance(exc, click.exceptions.ClickException | typer.TyperException) and hasattr(
+            exc, "format_message"
+        ):
+            if exc.format_message():  # empty when the help was shown instead (no arguments)
+                typer.echo(f"error: {exc.format_message()}", err=True)
             return 2
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        log.error("unexpected error: %s\n%s", type(exc).__name__, traceback.format_exc())
+        log.error("unexpected error: %s\n%s", type(exc).__name__, safe_traceback(exc))
         typer.echo(
             f"unexpected error ({type(exc).__name__}); details written to {log_file()}", err=True
         )

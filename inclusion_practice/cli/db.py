@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from inclusion_practice.cli.app import state
@@ -37,3 +39,28 @@ def current_cmd(ctx: typer.Context) -> None:
     head = head_revision()
     status = "up to date" if current == head else "out of date: run `inclusion-practice db upgrade`"
     typer.echo(f"{current or 'none'} (head {head}; {status})")
+
+
+@app.command("backup")
+def backup_cmd(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to write.")) -> None:
+    """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump custom format)."""
+    from inclusion_practice.storage.backup import backup
+
+    size = backup(state(ctx).database_url(), file)
+    typer.echo(f"backed up to {file} ({size:,} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Backup file made by `db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm replacing the current database."),
+) -> None:
+    """Replace the database with a backup. Stop every terminal first."""
+    from inclusion_practice.errors import InvalidInput
+    from inclusion_practice.storage.backup import restore
+
+    if not yes:
+        raise InvalidInput("--yes", "restoring replaces the current database: add --yes to confirm")
+    restore(state(ctx).database_url(), file)
+    typer.echo(f"restored from {file}")

@@ -72,7 +72,7 @@ def parse_period(text: str, field: str = "period") -> Period:
     if m:
         start_year = int(m.group(1))
         second = m.group(2)
-        end_year = int(second) if len(second) == 4 else (start_year + 1) % 100
+        end_year = int(second)
         expected = start_year + 1 if len(second) == 4 else (start_year + 1) % 100
         if end_year != expected:
             raise InvalidInput(

@@ -43,6 +43,12 @@ def parse_postcode(text: str, field: str = "postcode") -> str:
         raise InvalidInput(
             field, f"{text!r}: the last part must be a digit and two letters, e.g. 'SW1A 1AA'"
         )
+    if any(ch in "CIKMOV" for ch in compact[-2:]):
+        raise InvalidInput(
+            field, f"{text!r}: the last part's letters are never C, I, K, M, O or V"
+        )
+    if not compact[0].isalpha():
+        raise InvalidInput(field, f"{text!r}: a postcode starts with a letter")
     raise InvalidInput(
         field, f"{text!r} is not a UK postcode or NHS pseudo-postcode (ZZ99 3VZ for no fixed abode)"
     )

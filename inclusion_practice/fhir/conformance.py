@@ -124,6 +124,223 @@ def _binding(strength: str, value_set: str, description: str | None = None) -> J
     return b
 
 
+def _vs(rid: str) -> str:
+    return f"{urls.OUR_VS}/{rid}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a complex extension (or the value of a simple one)."""
+
+    name: str
+    value_type: str
+    short: str
+    binding: Json | None = None
+    max: str = "1"
+
+
+def extension_sd(
+    rid: str, title: str, description: str, context: list[str], parts: list[Part],
+    *, simple: bool,
+) -> Json:
+    """A StructureDefinition for one of our extensions (simple: one value; else sub-parts)."""
+    url = f"{urls.OUR_SD}/{rid}"
+    elements: list[Json] = [_el("Extension", short=title, definition=description)]
+    if simple:
+        (p,) = parts
+        elements.append(_el("Extension.extension", max="0"))
+        elements.append(_el("Extension.url", fixedUri=url))
+        value: Json = _el("Extension.value[x]", min=1, short=p.short,
+                          type=[{"code": p.value_type}])
+        if p.binding:
+            value["binding"] = p.binding
+        elements.append(value)
+    else:
+        elements.append(_el("Extension.extension", slicing={
+            "discriminator": [{"type": "value", "path": "url"}], "rules": "closed"}))
+        for p in parts:
+            sid = f"Extension.extension:{p.name}"
+            elements.append(_el("Extension.extension", eid=sid, sliceName=p.name, min=0,
+                                max=p.max, short=p.short))
+            elements.append(_el("Extension.extension.url", eid=f"{sid}.url", fixedUri=p.name))
+            value = _el("Extension.extension.value[x]", eid=f"{sid}.value[x]", min=1,
+                        type=[{"code": p.value_type}])
+            if p.binding:
+                value["binding"] = p.binding
+            elements.append(value)
+        elements.append(_el("Extension.url", fixedUri=url))
+        elements.append(_el("Extension.value[x]", max="0"))
+    sd = _sd(rid, rid.replace("-", ""), title, description, kind="complex-type",
+             type_="Extension", base=f"{FHIR_CORE_SD}/Extension", elements=elements,
+             context=context)
+    return sd
+
+
+def extensions() -> list[Json]:
+    """Every extension of ours that the Patient and Flag mappings emit."""
+    return [
+        extension_sd("Extension-BirthDateEstimated", "Birth date estimated",
+                     "True when the person did not know their date of birth: birthDate is then "
+                     "1 January of the estimated year (PCSE guidance).",
+                     ["Patient.birthDate"], [Part("value", "boolean", "Estimated")], simple=True),
+        extension_sd("Extension-CorrespondenceKind", "Correspondence kind",
+                     "Where letters go. On Patient it always says it (none = collect at "
+                     "reception), so a receiver never guesses from the addresses; on the postal "
+                     "Address it marks the correspondence address.",
+                     ["Patient", "Address"],
+                     [Part("value", "Coding", "usual | practice | partner | care_of | "
+                           "temporary | none",
+                           _binding("required", _vs("correspondence-kind")))], simple=True),
+        extension_sd("Extension-CareOfPartner", "Care of partner organisation",
+                     "On a postal Address whose correspondence kind is partner: the partner "
+                     "organisation (hostel, day centre, outreach team) as its code in the "
+                     "practice's directory (identifier system .../Id/partner).",
+                     ["Address"], [Part("value", "Identifier", "Partner code")], simple=True),
+        extension_sd("Extension-PostCheckAgreed", "Post check agreed",
+                     "On a postal Address using the practice's own address: the date the "
+                     "patient agreed to check in for post.",
+                     ["Address"], [Part("value", "date", "Agreed on")], simple=True),
+        extension_sd("Extension-ContactRoute", "Contact route",
+                     "How the practice reaches the patient (phone, sms, email, keyworker, "
+                     "hostel, reception, no_letters). Routes with a UK Core code also carry "
+                     "Extension-UKCore-ContactPreference.",
+                     ["Patient"], [Part("value", "Coding", "Route",
+                                        _binding("required", _vs("contact-route")))],
+                     simple=True),
+        extension_sd("Extension-Keyworker", "Keyworker",
+                     "Marks the Patient.contact that is the patient's keyworker (reach the "
+                     "patient through them); the organisation identifier is the partner code.",
+                     ["Patient.contact"], [Part("value", "boolean", "Is the keyworker")],
+                     simple=True),
+        extension_sd("Extension-InterpreterPreference", "Interpreter preference",
+                     "How the patient wants to be interpreted for, alongside the core "
+                     "patient-interpreterRequired extension: mode (face to face, telephone, "
+                     "video, BSL in person, BSL video relay), interpreter gender, never family "
+                     "or friends, and the SNOMED '<language> interpreter needed' concept.",
+                     ["Patient"],
+                     [Part("mode", "Coding", "Preferred mode",
+                           _binding("required", _vs("interpreter-mode"))),
+                      Part("gender", "code", "female | male"),
+                      Part("noFamilyOrFriends", "boolean", "Never use family or friends"),
+                      Part("need", "CodeableConcept", "SNOMED CT interpreter-needed concept")],
+                     simple=False),
+        extension_sd("Extension-Dialect", "Dialect",
+                     "The dialect of Patient.communication.language (patients care about it; "
+                     "interpreters are booked by it).",
+                     ["Patient.communication"], [Part("value", "string", "Dialect")],
+                     simple=True),
+        extension_sd("Extension-NHSNumberTraceStatus", "NHS number trace status (no number)",
+                     "The NHS number verification status when there is no number (03, 04, 06, "
+                     "07, 08): UK Core puts the status on the identifier, which needs a value.",
+                     ["Patient"],
+                     [Part("value", "CodeableConcept", "Status 01–08",
+                           _binding("required",
+                                    "https://fhir.hl7.org.uk/ValueSet/"
+                                    "UKCore-NHSNumberVerificationStatus"))],
+                     simple=True),
+        extension_sd("Extension-Registration", "Registration period",
+                     "One period of registration with the practice (repeat for history): type "
+                     "(permanent, temporary resident, immediately necessary treatment), period, "
+                     "planned end (temporary residents and immediately necessary treatment), "
+                     "end reason and detail, and our identifier for the period.",
+                     ["Patient"],
+                     [Part("type", "Coding", "Registration type",
+                           _binding("required", _vs("registration-type"))),
+                      Part("period", "Period", "Registered from (and to)"),
+                      Part("plannedEnd", "date", "Planned end"),
+                      Part("endReason", "Coding", "Why it ended",
+                           _binding("required", _vs("registration-end-reason"))),
+                      Part("endDetail", "string", "Written detail (removed, other)"),
+                      Part("identifier", "Identifier", "Our id of the period")],
+                     simple=False),
+        extension_sd("Extension-FlagReviewDate", "Flag review date",
+                     "When the inclusion-health flag should next be reviewed.",
+                     ["Flag"], [Part("value", "date", "Review by")], simple=True),
+        extension_sd("Extension-FlagSource", "Flag source",
+                     "Who told the practice (self_declared, outreach_team, clinician, imported).",
+                     ["Flag"], [Part("value", "Coding", "Source",
+                                     _binding("required", _vs("flag-source")))], simple=True),
+        extension_sd("Extension-FlagEndReason", "Flag end reason",
+                     "Why an inclusion-health flag was ended (free text).",
+                     ["Flag"], [Part("value", "string", "Reason")], simple=True),
+        extension_sd("measurereport-qof-points", "QOF-style points",
+                     "On a MeasureReport: the points the indicator earned for the period "
+                     "(0 below the lower threshold, the maximum at or above the upper one, "
+                     "linear between).",
+                     ["MeasureReport"], [Part("value", "decimal", "Points")], simple=True),
+        extension_sd("measurereport-payment-gbp", "Payment (GBP)",
+                     "On a MeasureReport: the payment in pounds the points are worth (points x "
+                     "pounds per point x list-size index, or the per-patient/per-event rate).",
+                     ["MeasureReport"], [Part("value", "decimal", "Pounds")], simple=True),
+        extension_sd("Extension-AdjustmentDetail", "Reasonable adjustment detail",
+                     "The detail of a reasonable adjustment (e.g. first or last appointment; "
+                     "female clinician).",
+                     ["Flag"], [Part("value", "string", "Detail")], simple=True),
+    ]
+
+
+def _ext_slice(path: str, name: str, rid: str, max_: str = "1") -> Json:
+    return _el(f"{path}.extension", eid=f"{path}.extension:{name}", sliceName=name, max=max_,
+               type=[{"code": "Extension", "profile": [rid if rid.startswith("http")
+                                                       else f"{urls.OUR_SD}/{rid}"]}])
+
+
+def patient_profile() -> Json:
+    return _sd(
+        "InclusionPracticePatient",
+        "InclusionPracticePatient",
+        "Inclusion Practice Patient (proxy and no-fixed-abode addresses)",
+        "A patient on UK Core Patient, with our convention for people without a fixed address "
+        "(UK Core has none). The usual residence is the Address with use = home and type = "
+        "physical (or both, when letters go there too). No fixed abode: postcode ZZ99 3VZ, no "
+        "lines, text 'No fixed abode' and the HL7 no-fixed-address extension = true. Address "
+        "not known: postcode ZZ99 3WZ. Where letters go is a separate Address with type = "
+        "postal carrying Extension-CorrespondenceKind: practice (lines start 'c/o <practice>', "
+        "with Extension-PostCheckAgreed: the date the patient agreed to check in for post), "
+        "partner (lines start 'c/o <organisation>', with Extension-CareOfPartner), care_of "
+        "(a free-text address) or temporary (use = temp with a period). Patient itself always "
+        "carries Extension-CorrespondenceKind, so none (collect at reception) is explicit. "
+        "NHS number: identifier with system https://fhir.nhs.uk/Id/nhs-number and the UK Core "
+        "verification-status extension; without one, the UK Core unavailable-reason extension "
+        "(and Extension-NHSNumberTraceStatus for a trace status). Our record id is the "
+        "identifier with system .../Id/patient. Interpreter need: the core "
+        "patient-interpreterRequired extension plus Extension-InterpreterPreference; "
+        "communication.language is BCP-47 (bfi for BSL) with the SNOMED 'main spoken "
+        "language' concept where one exists. Registration periods are Extension-Registration.",
+        kind="resource",
+        type_="Patient",
+        base=UKCORE_PATIENT,
+        elements=[
+            _el("Patient.extension", slicing={"discriminator": [{"type": "value", "path": "url"}],
+                                              "rules": "open"}),
+            _ext_slice("Patient", "correspondenceKind", "Extension-CorrespondenceKind"),
+            _ext_slice("Patient", "contactRoute", "Extension-ContactRoute"),
+            _ext_slice("Patient", "interpreterPreference", "Extension-InterpreterPreference"),
+            _ext_slice("Patient", "nhsNumberTraceStatus", "Extension-NHSNumberTraceStatus"),
+            _ext_slice("Patient", "registration", "Extension-Registration", "*"),
+            _el("Patient.identifier", mustSupport=True),
+            _el("Patient.birthDate", min=1, mustSupport=True),
+            _ext_slice("Patient.birthDate", "estimated", "Extension-BirthDateEstimated"),
+            _el("Patient.address", short="Usual residence (use home) and correspondence "
+                                         "address (type postal)", mustSupport=True),
+            _el("Patient.address.extension", slicing={
+                "discriminator": [{"type": "value", "path": "url"}], "rules": "open"}),
+            _ext_slice("Patient.address", "noFixedAddress", urls.EXT_NO_FIXED_ADDRESS),
+            _ext_slice("Patient.address", "correspondenceKind", "Extension-CorrespondenceKind"),
+            _ext_slice("Patient.address", "careOfPartner", "Extension-CareOfPartner"),
+            _ext_slice("Patient.address", "postCheckAgreed", "Extension-PostCheckAgreed"),
+            _el("Patient.address.use", short="home: usual residence; temp: temporary "
+                                             "correspondence address"),
+            _el("Patient.address.type", short="physical or both: usual residence; postal: "
+                                              "where letters go"),
+            _el("Patient.address.postalCode", short="ZZ99 3VZ no fixed abode; ZZ99 3WZ "
+                                                    "address not known"),
+            _ext_slice("Patient.contact", "keyworker", "Extension-Keyworker"),
+            _ext_slice("Patient.communication", "dialect", "Extension-Dialect"),
+        ],
+    )
+
+
 def inclusion_health_flag_profile() -> Json:
     return _sd(
         "InclusionHealthFlag",
@@ -132,31 +349,40 @@ def inclusion_health_flag_profile() -> Json:
         "An inclusion-health status of a patient (homelessness, Gypsy/Roma/Traveller, vulnerable "
         "migrant, prison leaver, learning disability, and the restricted categories sex work, "
         "substance use, domestic abuse refuge and modern slavery), on UK Core Flag. "
-        "Flag.category carries our category code (and, where recorded, the subcategory such as "
-        "rough_sleeping) from the inclusion-health-category CodeSystem; Flag.code carries the "
-        "SNOMED CT concept recorded, or our category code when the category has no SNOMED "
-        "concept. Flag.period.start is when the status began; an ended flag has period.end and "
-        "status inactive (records are ended, never deleted). Restricted categories must only be "
-        "shown to clinical staff: receivers must apply the same rule, and this product never "
-        "sends them to non-clinical API tokens or in exports made by non-clinical roles.",
+        "Flag.category carries HL7 flag-category 'social' and our category code from the "
+        "inclusion-health-category CodeSystem. Flag.code carries the SNOMED CT concept recorded "
+        "(when there is one) and our category or subcategory code (e.g. rough_sleeping). "
+        "Flag.period.start is when the status began; an ended flag has period.end and status "
+        "inactive (records are ended, never deleted). Review date, source and end reason are "
+        "extensions. Restricted categories carry meta.security R (v3 Confidentiality): they "
+        "must only be shown to clinical staff; receivers must apply the same rule, and this "
+        "product never sends them to non-clinical API tokens or in exports made by "
+        "non-clinical roles. Our record id is the identifier with system .../Id/flag.",
         kind="resource",
         type_="Flag",
         base=UKCORE_FLAG,
         elements=[
             _el("Flag", short="An inclusion-health status of a patient"),
+            _el("Flag.meta.security", short="R (restricted) for restricted categories",
+                mustSupport=True),
+            _el("Flag.extension", slicing={"discriminator": [{"type": "value", "path": "url"}],
+                                           "rules": "open"}),
+            _ext_slice("Flag", "reviewDate", "Extension-FlagReviewDate"),
+            _ext_slice("Flag", "source", "Extension-FlagSource"),
+            _ext_slice("Flag", "endReason", "Extension-FlagEndReason"),
             _el("Flag.status", short="active while the status holds; inactive once ended",
                 mustSupport=True),
-            _el("Flag.category", min=1, short="Our inclusion-health category (and subcategory)",
-                definition="One coding from the inclusion-health-category CodeSystem giving the "
-                           "category (e.g. homelessness); optionally a second coding giving the "
-                           "subcategory (e.g. rough_sleeping).",
+            _el("Flag.category", min=1, short="social, and our inclusion-health category",
+                definition="Must include a coding from the inclusion-health-category CodeSystem "
+                           "giving the category (e.g. homelessness).",
                 mustSupport=True,
-                binding=_binding("required", urls.VS_INCLUSION_HEALTH_CATEGORY,
-                                 "Inclusion-health categories and subcategories.")),
-            _el("Flag.code", short="The SNOMED CT concept recorded, or our category code",
+                binding=_binding("extensible", urls.VS_INCLUSION_HEALTH_CATEGORY,
+                                 "Inclusion-health categories.")),
+            _el("Flag.code", short="The SNOMED CT concept recorded and our (sub)category code",
                 definition="A SNOMED CT UK edition concept from the category's value set "
-                           "(inclusion-health-flag-code-<category>), or our category code when "
-                           "the category has no SNOMED concept (prison leaver, modern slavery).",
+                           "(inclusion-health-flag-code-<category>) where one was recorded, and "
+                           "our category or subcategory code (the only coding for categories "
+                           "without a SNOMED concept: prison leaver, modern slavery).",
                 mustSupport=True,
                 binding=_binding("required", urls.VS_INCLUSION_HEALTH_FLAG_CODE,
                                  "SNOMED CT concepts by category, and our category codes.")),
@@ -167,7 +393,7 @@ def inclusion_health_flag_profile() -> Json:
                 mustSupport=True),
             _el("Flag.period.start", min=1, short="The day the status was first recorded as "
                                                   "holding", mustSupport=True),
-            _el("Flag.author", short="Who recorded it (the practice or the recording user)",
+            _el("Flag.author", short="The user who recorded it (identifier .../Id/user)",
                 mustSupport=True),
         ],
     )
@@ -241,7 +467,8 @@ def appointment_profile() -> Json:
 
 
 def structure_definitions() -> list[Json]:
-    return [inclusion_health_flag_profile(), appointment_profile()]
+    return [patient_profile(), inclusion_health_flag_profile(), appointment_profile(),
+            *extensions()]
 
 
 def capability_statement() -> Json:

@@ -15,10 +15,12 @@ from importlib import resources
 from typing import Any
 
 from inclusion_practice.config import SANCTIONS, DnaAction, SlotType
-from inclusion_practice.domain.addresses import CorrespondenceKind
+from inclusion_practice.domain.addresses import ContactRoute, CorrespondenceKind
+from inclusion_practice.domain.adjustments import ADJUSTMENT_TYPES, AdjustmentKind
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, FlagCategory, all_snomed
 from inclusion_practice.domain.interpreters import InterpreterMode, InterpreterStatus
-from inclusion_practice.domain.registration import RegistrationKind
+from inclusion_practice.domain.patient_record import FlagSource
+from inclusion_practice.domain.registration import DeregistrationReason, RegistrationKind
 from inclusion_practice.fhir import urls
 
 VERSION = "0.1.0"
@@ -261,6 +263,35 @@ def slot_type_code_system() -> Json:
     )
 
 
+def _simple(rid: str, name: str, title: str, description: str, codes: Iterable[str],
+            displays: dict[str, str] | None = None) -> Json:
+    return _code_system(
+        rid, name, title, description,
+        [{"code": c, "display": (displays or {}).get(c) or _label(c)} for c in codes],
+    )
+
+
+def other_code_systems() -> list[Json]:
+    """Code systems the Patient and Flag mappings use for our own enumerations."""
+    return [
+        _simple("contact-route", "ContactRoute", "Contact route",
+                "How the practice reaches the patient. Routes with a UK Core PreferredContactMethod "
+                "code also carry that extension; reception (collect messages at reception) and "
+                "no_letters have none.", [r.value for r in ContactRoute]),
+        _simple("registration-end-reason", "RegistrationEndReason", "Registration end reason",
+                "Why a registration period ended (removed and other carry a written detail).",
+                [r.value for r in DeregistrationReason]),
+        _simple("flag-source", "FlagSource", "Flag source",
+                "Who told the practice about an inclusion-health status.",
+                [s.value for s in FlagSource]),
+        _simple("adjustment-kind", "AdjustmentKind", "Reasonable adjustment kind",
+                "The reasonable adjustments reception records; each maps to an NHS England "
+                "RA-FlagCategory (001–011) and, where one exists, a SNOMED CT concept.",
+                [k.value for k in AdjustmentKind],
+                {k.value: ADJUSTMENT_TYPES[k].label.capitalize() for k in AdjustmentKind}),
+    ]
+
+
 def code_systems() -> list[Json]:
     return [
         category_code_system(),
@@ -270,6 +301,7 @@ def code_systems() -> list[Json]:
         registration_type_code_system(),
         correspondence_kind_code_system(),
         slot_type_code_system(),
+        *other_code_systems(),
     ]
 
 
@@ -295,7 +327,8 @@ def flag_code_value_set(category: FlagCategory) -> Json:
         "ValueSet", rid, f"{urls.OUR_VS}/{rid}", name,
         f"Flag codes: {category.label}",
         f"Codes a Flag of category {category.code!r} may carry in Flag.code: {cited}; and our "
-        f"category code {category.code!r} from {urls.CS_INCLUSION_HEALTH_CATEGORY}."
+        f"category code {category.code!r} (or a subcategory code) from "
+        f"{urls.CS_INCLUSION_HEALTH_CATEGORY}."
         + (" Restricted: clinical roles only." if category.restricted else ""),
     )
     include: list[Json] = []
@@ -304,7 +337,8 @@ def flag_code_value_set(category: FlagCategory) -> Json:
     include.append(
         {
             "system": urls.CS_INCLUSION_HEALTH_CATEGORY,
-            "concept": [{"code": category.code, "display": category.label}],
+            "concept": [{"code": category.code, "display": category.label}]
+            + [{"code": sub, "display": _label(sub)} for sub in category.subcategories],
         }
     )
     vs["compose"] = {"include": include}

@@ -48,6 +48,7 @@ from inclusion_practice.storage.tables import (
 )
 
 MAX_TEXT = 2000
+SEARCH_WINDOW_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,15 @@ class AttendanceResult:
     appointment: AppointmentInfo
     dna: DnaOutcome | None = None
     messages: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class _Attempt:
+    """What a booking unit was trying to hold, for the "just taken" message if the database
+    refuses it at flush (after the unit has rolled back)."""
+
+    slot_ids: tuple[int, ...] = ()
+    clinician: str | None = None
 
 
 class _Taken(Exception):
@@ -222,12 +232,21 @@ class AppointmentService:
             double=double, length=length, location=location, channel=channel,
             slot_type=slot_type, limit=limit, per_session=per_session,
         )
+        offers: list[SlotOffer] = []
         with self._db.read() as uow:
             if uow.session.get(Patient, patient_id) is None:
                 raise InvalidInput("patient_id", f"no patient {patient_id}")
             needs = load_needs(uow.session, patient_id, today)
-            sessions, slots = load_book(uow, self._config, max(start, today), end, clinician)
-        return find_slots(sessions, slots, needs, query)
+            # Look a fortnight at a time: "next free" is usually found in the first window, and
+            # every offer of a window starts before any offer of the next, so order is kept.
+            window_start = max(start, today)
+            while window_start <= end and len(offers) < limit:
+                window_end = min(end, window_start + dt.timedelta(days=SEARCH_WINDOW_DAYS - 1))
+                sessions, slots = load_book(uow, self._config, window_start, window_end,
+                                            clinician)
+                offers.extend(find_slots(sessions, slots, needs, query)[: limit - len(offers)])
+                window_start = window_end + dt.timedelta(days=1)
+        return offers
 
     def needs(self, patient_id: int) -> AccessNeeds:
         """The patient's access needs today (role-safe)."""
@@ -273,16 +292,18 @@ class AppointmentService:
         if channel is not None and channel not in CHANNELS:
             raise InvalidInput("channel", f"{channel!r} is not one of {', '.join(CHANNELS)}")
 
+        note = _Attempt()
+
         def work(uow: UnitOfWork) -> BookingResult:
             return self._book_in(
-                uow, patient_id, ids, channel=channel, comment=comment,
+                uow, patient_id, ids, note, channel=channel, comment=comment,
                 patient_instruction=patient_instruction,
                 double_override_reason=double_override_reason,
                 overbook_reason=overbook_reason.strip() if overbook_reason else None,
             )
 
         action = "overbook_appointment" if overbook else "book_appointment"
-        return self._run_booking(actor, action, work, patient_id)
+        return self._run_booking(actor, action, work, patient_id, note)
 
     def _run_booking(
         self,
@@ -290,14 +311,17 @@ class AppointmentService:
         action: str,
         work: Callable[[UnitOfWork], BookingResult],
         patient_id: int,
+        note: _Attempt,
     ) -> BookingResult:
+        """Run a booking unit; a slot taken first (seen by our check or refused by the UNIQUE
+        constraint at flush) becomes :class:`SlotJustTaken` with alternatives."""
         try:
             try:
                 return self._db.run_write(actor, action, work)
             except IntegrityError as exc:
                 if not _is_hold_conflict(exc):
                     raise
-                raise _Taken((), 1, None) from exc
+                raise _Taken(note.slot_ids, max(1, len(note.slot_ids)), note.clinician) from exc
         except _Taken as taken:
             alternatives = self._alternatives(patient_id, taken)
             raise SlotJustTaken(taken.slot_ids, alternatives) from None
@@ -319,6 +343,7 @@ class AppointmentService:
         uow: UnitOfWork,
         patient_id: int,
         ids: tuple[int, ...],
+        note: _Attempt,
         *,
         channel: str | None,
         comment: str | None,
@@ -363,6 +388,8 @@ class AppointmentService:
                 "channel", f"this session offers {', '.join(channels)}, not {chosen}"
             )
         slot_ids = [r.id for r in refs]
+        note.slot_ids = tuple(slot_ids)
+        note.clinician = session.clinician_code
         held = set(
             uow.session.exec(
                 select(SlotHold.active_slot_id).where(col(SlotHold.active_slot_id).in_(slot_ids))
@@ -477,18 +504,17 @@ class AppointmentService:
         require(actor, Permission.BOOK)
         ids = booking.check_slot_ids(new_slot_ids)
         status = self._cancel_status(by)
-        holder: dict[str, int] = {}
+        note = _Attempt()
 
         def work(uow: UnitOfWork) -> BookingResult:
             old = self._get_row(uow, appointment_id)
-            holder["patient"] = old.patient_id
             att.check_transition(old.status, status)
             self._cancel_in(uow, old, status, f"moved: {reason}")
             interp = uow.session.exec(
                 select(InterpreterBooking).where(InterpreterBooking.appointment_id == old.id)
             ).first()
             result = self._book_in(
-                uow, old.patient_id, ids, channel=channel, comment=old.comment,
+                uow, old.patient_id, ids, note, channel=channel, comment=old.comment,
                 patient_instruction=old.patient_instruction,
                 double_override_reason=double_override_reason, overbook_reason=None,
                 rescheduled_from=old,
@@ -512,7 +538,7 @@ class AppointmentService:
 
         with self._db.read() as uow:
             pid = self._get_row(uow, appointment_id).patient_id
-        return self._run_booking(actor, "reschedule_appointment", work, pid)
+        return self._run_booking(actor, "reschedule_appointment", work, pid, note)
 
     # --- cancelling ----------------------------------------------------------------------
 
@@ -698,15 +724,17 @@ class AppointmentService:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _get_row(self, uow: UnitOfWork, appointment_id: int) -> Appointment:
-        row = uow.session.get(Appointment, appointment_id)
+    def _get_row(self, uow: UnitOfWork, appointment_id: int, *, lock: bool = True) -> Appointment:
+        # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a cancel
+        # and a DNA racing on one appointment must not both pass the status check.
+        row = uow.session.get(Appointment, appointment_id, with_for_update=lock)
         if row is None:
             raise NotFound("appointment", appointment_id)
         return row
 
     def get(self, appointment_id: int) -> AppointmentInfo:
         with self._db.read() as uow:
-            return appointment_info(uow, self._get_row(uow, appointment_id))
+            return appointment_info(uow, self._get_row(uow, appointment_id, lock=False))
 
     def for_patient(self, patient_id: int) -> list[AppointmentInfo]:
         with self._db.read() as uow:

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, or_, select
@@ -35,7 +36,6 @@ from inclusion_practice.domain.adjustments import AdjustmentSpec, check_adjustme
 from inclusion_practice.domain.communication import (
     Communication,
     InterpreterGender,
-    InterpreterMode,
     check_communication,
 )
 from inclusion_practice.domain.duplicates import (
@@ -45,6 +45,7 @@ from inclusion_practice.domain.duplicates import (
     find_candidates,
     search_window,
 )
+from inclusion_practice.domain.interpreters import InterpreterMode
 from inclusion_practice.domain.names import clean_name, fold, name_key
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.nhs_number import (
@@ -896,6 +897,45 @@ class PatientService:
             rows = s.exec(stmt.order_by(col(Patient.family_name), col(Patient.id)).limit(limit)).all()
             return self._items(s, role, list(rows))
 
+
+    def fhir_bundle(self, actor: Actor | None, patient_id: int) -> dict[str, Any]:
+        """A FHIR collection Bundle: the Patient, the flags the actor's role may see, and the
+        reasonable adjustments. Goes through the same role filter as ``show``."""
+        from inclusion_practice.fhir.flag import adjustment_to_fhir, flag_to_fhir
+        from inclusion_practice.fhir.patient import patient_to_fhir
+        from inclusion_practice.fhir.urls import BASE
+
+        role = _reader(actor)
+        today = self._clock.today()
+        with self._db.read() as uow:
+            s = uow.session
+            row = s.get(Patient, patient_id)
+            if row is None:
+                raise NotFound("patient", patient_id)
+            record = record_from_row(row, _periods(s, patient_id))
+            flags = visible_flags(s, self._config, role, [patient_id], on=today,
+                                  include_ended=True)[patient_id]
+            from inclusion_practice.services.adjustments import to_record as adj_record
+            from inclusion_practice.storage.tables import Adjustment
+
+            adjustments = [
+                adj_record(a) for a in s.exec(
+                    select(Adjustment).where(Adjustment.patient_id == patient_id)
+                    .order_by(col(Adjustment.id))
+                ).all()
+            ]
+        resources = [patient_to_fhir(record, self._config, today=today)]
+        resources += [flag_to_fhir(f, today=today) for f in flags]
+        resources += [adjustment_to_fhir(a, today=today) for a in adjustments]
+        return {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "timestamp": self._clock.now().replace(tzinfo=ZoneInfo("Europe/London")).isoformat(),
+            "entry": [
+                {"fullUrl": f"{BASE}/{r['resourceType']}/{r['id']}", "resource": r}
+                for r in resources
+            ],
+        }
 
 def _is_date(text: str) -> bool:
     try:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
@@ -144,22 +145,17 @@ def load_book(
         for s in sessions
     ]
     ids = [s.id for s in sessions]
-    rows = uow.session.exec(
-        select(Slot, SlotHold.id)
+    # Plain columns, not ORM objects: a 3-month book for 10 clinicians is ~12,000 slots.
+    rows = uow.session.execute(
+        sa_select(col(Slot.id), col(Slot.session_id), col(Slot.seq), col(Slot.start),
+                  col(Slot.end), col(Slot.blocked), col(SlotHold.id))
         .join(SlotHold, col(SlotHold.active_slot_id) == col(Slot.id), isouter=True)
         .where(col(Slot.session_id).in_(ids))
     ).all()
     slots = [
-        SlotView(
-            id=s.id or 0,
-            session_id=s.session_id,
-            seq=s.seq,
-            start=s.start,
-            end=s.end,
-            free=hold_id is None,
-            blocked=s.blocked,
-        )
-        for s, hold_id in rows
+        SlotView(id=sid or 0, session_id=sess, seq=seq, start=start, end=end,
+                 free=hold_id is None, blocked=blocked)
+        for sid, sess, seq, start, end, blocked, hold_id in rows
     ]
     return views, slots
 
@@ -223,11 +219,9 @@ class ScheduleService:
                     )
                 ).all()
             }
-            made = slots = 0
-            for p in planned:
-                if p.key in existing:
-                    continue
-                row = ClinicSession(
+            todo = [p for p in planned if p.key not in existing]
+            rows = [
+                ClinicSession(
                     clinician_code=p.clinician,
                     session_date=p.date,
                     start_time=p.start_time,
@@ -239,14 +233,18 @@ class ScheduleService:
                     channels=",".join(p.channels),
                     template_key=p.template_key,
                 )
-                uow.session.add(row)
-                uow.flush()
-                assert row.id is not None
-                uow.session.add_all(
-                    Slot(session_id=row.id, seq=s.seq, start=s.start, end=s.end) for s in p.slots
-                )
-                made += 1
-                slots += len(p.slots)
+                for p in todo
+            ]
+            uow.session.add_all(rows)
+            uow.flush()  # one flush: ids for every new session, one batch of audit rows
+            slot_rows = [
+                Slot(session_id=row.id or 0, seq=s.seq, start=s.start, end=s.end)
+                for p, row in zip(todo, rows, strict=True)
+                for s in p.slots
+            ]
+            uow.session.add_all(slot_rows)
+            uow.flush()
+            made, slots = len(rows), len(slot_rows)
             return GenerateResult(first, last, made, slots, len(planned) - made)
 
         return self._db.run_write(actor, "generate_schedule", work)

@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlmodel import col
 
-from inclusion_practice.errors import DeletionRefused, NoActingUser
+from inclusion_practice.errors import AuditImmutable, DeletionRefused, NoActingUser
 from inclusion_practice.storage.tables import AUDITED_TABLES, AuditEvent
 
 GENESIS = "0" * 64
@@ -81,8 +81,11 @@ def _audited(obj: Any) -> bool:
 
 def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     for obj in session.deleted:
-        if _audited(obj):
+        if _audited(obj) or isinstance(obj, AuditEvent):
             raise DeletionRefused(obj.__tablename__)
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise AuditImmutable()
     touched = any(_audited(o) for o in (*session.new, *session.dirty))
     if touched and session.info.get("actor") is None:
         raise NoActingUser()

@@ -53,15 +53,20 @@ def normalise_url(url: str) -> str:
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine configured for terminals working at once."""
+    """An engine configured for terminals working at once.
+
+    ``hide_parameters`` keeps patient data out of error messages and so out of log files.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            hide_parameters=True,
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -133,6 +138,8 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url)
         self.clock: Clock = clock or SystemClock()
+        self.retries = 0
+        """Lock or serialisation failures retried by :meth:`run_write` (stress figures)."""
         if check_schema:
             from inclusion_practice.storage.migrate import ensure_current
 
@@ -170,9 +177,11 @@ class Database:
                             f"the database stayed busy after {retries + 1} attempts; try again"
                         ) from exc
                     raise
+                self.retries += 1
                 time.sleep(0.05 * (2**attempt))
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01") and attempt < retries:
+                    self.retries += 1
                     time.sleep(0.05 * (2**attempt))
                     continue
                 raise
@@ -192,5 +201,8 @@ class Database:
 
 
 def _is_transient(exc: OperationalError) -> bool:
+    # psycopg raises PostgreSQL serialisation failures and deadlocks as OperationalError too.
+    if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
+        return True
     msg = str(exc.orig).lower()
     return "locked" in msg or "busy" in msg

@@ -9,9 +9,11 @@ register by category in a return); who may run them is checked by the returns se
   is empty or ``>= d``;
 - a patient is registered on *d* when a registration started by *d* has not ended
   (``end_date``) or lapsed (``planned_end``) before *d*;
-- "on the register at the period end" means registered on the last day and holding a flag that
-  is still open at its close (``end_date`` empty or after the last day), so a flag ended on
-  31 March counts as ended in the year, not as still on the register;
+- "on the register at the period end" means registered on the last day with a flag active on it
+  (as the indicator engine counts its registers); a flag "ended in the period" came off the
+  register during it, i.e. its last active day is between the day before the period and the day
+  before its last day. So a flag ending on 31 March is on the register at that year end and
+  counts as ended in the next year, and at start + new − ended = at end holds per flag;
 - timestamps (appointments, DNAs) are in the period when ``first day 00:00 <= t < day after``.
 """
 
@@ -82,10 +84,6 @@ def registered_on(patient_id: Any, day: dt.date) -> ColumnElement[bool]:
     )
 
 
-def _flag_open_at_close(day: dt.date) -> ColumnElement[bool]:
-    return and_(_f.start_date <= day, or_(_f.end_date.is_(None), _f.end_date > day))
-
-
 def _flag_active_on(day: dt.date) -> ColumnElement[bool]:
     return and_(_f.start_date <= day, or_(_f.end_date.is_(None), _f.end_date >= day))
 
@@ -100,17 +98,22 @@ class RegisterCounts:
 
 
 def register_by_category(conn: Connection, first: dt.date, last: dt.date) -> list[RegisterCounts]:
-    """Distinct patients per category: flag started in the period, ended in it, on it at the end.
+    """Distinct patients per category: flag started in the period, came off in it, on it at the end.
 
     The last item (``category=None``) counts distinct patients over all categories.
     """
     new = func.count(distinct(case((_f.start_date.between(first, last), _f.patient_id))))
-    ended = func.count(distinct(case((_f.end_date.between(first, last), _f.patient_id))))
+    one_day = dt.timedelta(days=1)
+    ended = func.count(
+        distinct(case((_f.end_date.between(first - one_day, last - one_day), _f.patient_id)))
+    )
     at_end = func.count(
-        distinct(case((and_(_flag_open_at_close(last), registered_on(_f.patient_id, last)),
+        distinct(case((and_(_flag_active_on(last), registered_on(_f.patient_id, last)),
                        _f.patient_id)))
     )
-    touching = and_(_f.start_date <= last, or_(_f.end_date.is_(None), _f.end_date >= first))
+    touching = and_(
+        _f.start_date <= last, or_(_f.end_date.is_(None), _f.end_date >= first - one_day)
+    )
     rows = conn.execute(
         select(_f.category, new, ended, at_end).where(touching).group_by(_f.category)
     ).all()
@@ -149,11 +152,15 @@ def deregistrations_by_reason(conn: Connection, first: dt.date, last: dt.date) -
     """Registrations ended (deregistered) in the period, by reason. Lapsed temporary ones are
     not deregistrations and are not counted here."""
     rows = conn.execute(
-        select(func.coalesce(_r.end_reason, "unknown"), func.count())
+        select(_r.end_reason, func.count())
         .where(_r.end_date.between(first, last))
-        .group_by(func.coalesce(_r.end_reason, "unknown"))
+        .group_by(_r.end_reason)
     ).all()
-    return {str(k): int(n) for k, n in rows}
+    out: dict[str, int] = {}
+    for reason, n in rows:
+        key = str(reason or "unknown")
+        out[key] = out.get(key, 0) + int(n)
+    return out
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,18 @@ class DnaAction(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=1000)
 
 
+class ApiToken(SQLModel, table=True):
+    """A REST API token: only its SHA-256 hash is stored; it acts as one user, with their role."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    username: str = Field(max_length=64)
+    label: str = Field(max_length=200)
+    created_at: dt.datetime = Field(sa_type=DateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+
+
 AUDITED_TABLES: frozenset[str] = frozenset(
     {
         "patient",
@@ -383,6 +395,7 @@ AUDITED_TABLES: frozenset[str] = frozenset(
         "dna_action",
         "clinic_session",
         "app_user",
+        "api_token",
     }
 )
 """Tables whose every insert and update appends an audit row (in the same transaction)."""

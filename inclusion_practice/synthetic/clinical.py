@@ -92,10 +92,11 @@ def clinical_history(
         add("interpreter_needed", p.registered_on if p.registered_on >= first else first)
 
     # Hepatitis B course: three doses (0, 1, 6 months), not always completed.
-    if flagged and rng.random() < 0.5:
-        d1 = _day_in(rng, first, last)
+    if flagged and rng.random() < 0.55:
+        # Start early enough that a completed course (0, 1, 6 months) can fit in the history.
+        d1 = _day_in(rng, first, max(first, last - dt.timedelta(days=200)))
         if d1 is not None:
-            doses = 3 if rng.random() < 0.65 else rng.choice((1, 2))
+            doses = 3 if rng.random() < 0.7 else rng.choice((1, 2))
             for offset in (0, 30, 182)[:doses]:
                 add("hepb_vaccination", d1 + dt.timedelta(days=offset))
 

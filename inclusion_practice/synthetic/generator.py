@@ -449,6 +449,8 @@ def generate_practice(
             builder.patient(first_pid + done + i, ids, out, summary)
         with db.engine.execution_options(ip_write=True).begin() as conn:
             summary.rows += bulk.insert_batch(conn, SYSTEM, "synthetic_practice", out, builder.now)
+            # In the batch's own transaction: a load killed later leaves the sequences past it.
+            bulk.reset_sequences(conn, TABLE_ORDER)
         summary.dna_events += len(out["dna_event"])
         summary.clinical_events += len(out["clinical_event"])
         summary.invitations += len(out["invitation"])

@@ -33,8 +33,9 @@ def add_demo_schedule(ip: InclusionPractice, *, seed: int = 42) -> tuple[int, in
     today = ip.clock.today()
     generated = ip.schedule.generate(SYSTEM)
     with ip.db.read() as uow:
-        registered = list(
-            uow.session.exec(
+        registered: list[int] = [
+            pid
+            for pid in uow.session.exec(
                 select(Patient.id)
                 .join(Registration, col(Registration.patient_id) == col(Patient.id))
                 .where(
@@ -44,7 +45,8 @@ def add_demo_schedule(ip: InclusionPractice, *, seed: int = 42) -> tuple[int, in
                 .order_by(col(Patient.id))
                 .limit(5000)
             ).all()
-        )
+            if pid is not None
+        ]
     if not registered:
         return generated.sessions_created, 0
     booked = 0

@@ -57,18 +57,18 @@ class AddFlagDialog(ModalScreen[FlagRequest | None]):
     @on(Select.Changed, "#flag-category")
     def _category(self, event: Select.Changed) -> None:
         sub = self.query_one("#flag-subcategory", Select)
-        cat = self.categories.get(str(event.value)) if event.value != Select.BLANK else None
+        cat = self.categories.get(str(event.value)) if event.value != Select.NULL else None
         sub.set_options([(s.replace("_", " "), s) for s in (cat.subcategories if cat else ())])
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         category = self.query_one("#flag-category", Select).value
-        if category == Select.BLANK:
+        if category == Select.NULL:
             self.notify("Choose a category", severity="warning")
             return
         sub = self.query_one("#flag-subcategory", Select).value
         source = self.query_one("#flag-source", Select).value
-        self.dismiss(FlagRequest(str(category), None if sub == Select.BLANK else str(sub),
+        self.dismiss(FlagRequest(str(category), None if sub == Select.NULL else str(sub),
                                  str(source)))
 
     @on(Button.Pressed, "#cancel")

@@ -62,6 +62,15 @@ class SectionScreen(PracticeScreenMixin, Screen[None]):
         """Expected problems (bad input, not allowed, just taken) as a notification."""
         self.notify(str(exc), title="Not done", severity="error", timeout=8)
 
+    def notify_and(self, message: str, refresh: Callable[[], object]) -> Callable[[object], None]:
+        """A ``then`` for :meth:`call_service`: say what was done, then reload the view."""
+
+        def then(_result: object) -> None:
+            self.notify(message)
+            refresh()
+
+        return then
+
     def call_service(
         self,
         fn: Callable[[], T],

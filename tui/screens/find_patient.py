@@ -165,7 +165,7 @@ class FindPatientScreen(SectionScreen):
             self.call_service(
                 lambda: self.ip.flags.add(self.actor, pid, request.category,
                                           subcategory=request.subcategory, source=request.source),
-                lambda _flag: (self.notify("Flag added"), self.load_patient(pid)),
+                self.notify_and("Flag added", lambda: self.load_patient(pid)),
             )
 
         self.app.push_screen(AddFlagDialog(self.ip.config, restricted_ok), added)

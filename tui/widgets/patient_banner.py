@@ -14,6 +14,7 @@ from textual.widgets import Static
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.addresses import ContactRoute, CorrespondenceKind
 from inclusion_practice.domain.communication import language_name
+from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.patient_record import PatientView
 from inclusion_practice.domain.registration import age_on, period_on
 
@@ -77,7 +78,11 @@ def contact_text(view: PatientView, config: PracticeConfig) -> str:
 
 
 def needs_phrases(view: PatientView) -> list[str]:
-    needs = view.needs
+    return needs_phrases_of(view.needs)
+
+
+def needs_phrases_of(needs: AccessNeeds) -> list[str]:
+    """The library's needs summary, with the interpreter language named in words."""
     phrases = list(needs.summary())
     if needs.interpreter_language:
         mode = (needs.interpreter_mode or "").replace("_", " ")

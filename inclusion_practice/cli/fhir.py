@@ -1,0 +1,155 @@
+"""``inclusion-practice fhir …`` (import, export, validate, API tokens) and ``serve``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from inclusion_practice.cli.app import acting_user, get_practice
+
+app = typer.Typer(no_args_is_help=True)
+token_app = typer.Typer(no_args_is_help=True)
+app.add_typer(token_app, name="token", help="REST API tokens (admins).")
+
+
+def register(root: typer.Typer) -> None:
+    root.command("serve")(serve_cmd)
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Bundles (.json) or NDJSON (.ndjson) files."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Import FHIR R4 Bundles and NDJSON (Patient, Flag, Appointment, coded events).
+
+    Idempotent; a transaction Bundle is all or nothing. Exit code 2 when anything was refused.
+    """
+    from inclusion_practice.errors import InclusionPracticeError
+    from inclusion_practice.fhir.importer import FhirImporter
+
+    ip = get_practice(ctx)
+    actor = acting_user(ctx)
+    imp = FhirImporter(ip.db, ip.config, ip.clock)
+    if quiet or not sys.stderr.isatty():
+        reports = imp.import_files(actor, files)
+    else:
+        bar_cm: Any = typer.progressbar(length=None, label="resources", file=sys.stderr,
+                                        show_pos=True)
+        with bar_cm as bar:
+            reports = imp.import_files(actor, files, progress=bar.update)
+    problems = 0
+    for report in reports:
+        typer.echo(report.summary())
+        for p in report.problems:
+            typer.echo(f"  {p}", err=True)
+        if report.more_problems:
+            typer.echo(f"  … and {report.more_problems} more problems", err=True)
+        problems += len(report.problems) + report.more_problems
+    if problems:
+        raise InclusionPracticeError(f"{problems} problems (listed above)")
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="A .json file (Bundle) or, with --ndjson, a folder."),
+    ndjson: bool = typer.Option(False, "--ndjson", help="One NDJSON file per resource type."),
+    since: str | None = typer.Option(None, "--since", help="Only changes/events from YYYY-MM-DD."),
+    patient: list[int] = typer.Option([], "--patient", help="Only this patient (repeatable)."),
+    types: str | None = typer.Option(
+        None, "--types", help="Comma-separated: Patient,Flag,Schedule,Slot,Appointment,"
+                              "MeasureReport (default: all but MeasureReport)."),
+    period: str | None = typer.Option(None, "--period", help="MeasureReports for this period "
+                                                             "(e.g. 2025/26)."),
+) -> None:
+    """Export Patient, Flag, Schedule, Slot, Appointment (and MeasureReport) as FHIR R4."""
+    from inclusion_practice.errors import InvalidInput
+    from inclusion_practice.fhir.exporter import EXPORT_TYPES, ExportFilter, FhirExporter
+
+    ip = get_practice(ctx)
+    actor = acting_user(ctx)
+    try:
+        since_day = dt.date.fromisoformat(since) if since else None
+    except ValueError:
+        raise InvalidInput("--since", f"{since!r} is not a date YYYY-MM-DD") from None
+    chosen = tuple(t.strip() for t in types.split(",")) if types else tuple(
+        t for t in EXPORT_TYPES if t != "MeasureReport" or period)
+    flt = ExportFilter(types=chosen, since=since_day,
+                       patient_ids=tuple(patient) if patient else None, measure_period=period)
+    ex = FhirExporter(ip.db, ip.config, ip.clock)
+    if ndjson:
+        summary = ex.write_ndjson(actor, out, flt)
+    else:
+        if out.suffix.lower() != ".json":
+            raise InvalidInput("--out", "a Bundle is written to a .json file (or use --ndjson)")
+        summary = ex.write_bundle(actor, out, flt)
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@app.command("validate")
+def validate_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A Bundle, resource or NDJSON file."),
+) -> None:
+    """Check a file as the importer would (structure, codes, NHS numbers), writing nothing."""
+    from inclusion_practice.errors import InclusionPracticeError
+    from inclusion_practice.fhir.importer import FhirImporter
+
+    ip = get_practice(ctx)
+    report = FhirImporter(ip.db, ip.config, ip.clock).check_file(file)
+    for p in report.problems:
+        typer.echo(f"  {p}", err=True)
+    if not report.ok:
+        raise InclusionPracticeError(
+            f"{file}: {report.rejected} of {report.read} resources have problems")
+    typer.echo(f"{file}: {report.read} resources, all valid")
+
+
+@token_app.command("create")
+def token_create_cmd(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="The user the token acts as (its role applies)."),
+    label: str = typer.Option(..., "--label", help="What it is for, e.g. 'EMIS feed'."),
+) -> None:
+    """Make an API token. It is shown once: store it safely."""
+    from inclusion_practice.services.api_tokens import ApiTokenService
+
+    ip = get_practice(ctx)
+    token = ApiTokenService(ip.db).create(acting_user(ctx), username, label)
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list_cmd(ctx: typer.Context) -> None:
+    """List API tokens (never the tokens themselves)."""
+    from inclusion_practice.services.api_tokens import ApiTokenService
+
+    for t in ApiTokenService(get_practice(ctx).db).list():
+        typer.echo(f"{t.id}\t{t.username}\t{'active' if t.active else 'revoked'}\t{t.label}")
+
+
+@token_app.command("revoke")
+def token_revoke_cmd(ctx: typer.Context, token_id: int = typer.Argument(...)) -> None:
+    """Revoke an API token by its id (from ``fhir token list``)."""
+    from inclusion_practice.services.api_tokens import ApiTokenService
+
+    ApiTokenService(get_practice(ctx).db).revoke(acting_user(ctx), token_id)
+    typer.echo(f"revoked token {token_id}")
+
+
+def serve_cmd(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port."),
+) -> None:
+    """Run the FHIR REST API for practice IT (OpenAPI at /docs and /openapi.json)."""
+    from inclusion_practice.rest import serve
+
+    serve(get_practice(ctx), host, port)

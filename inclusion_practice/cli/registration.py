@@ -1,0 +1,96 @@
+"""``inclusion-practice registration``: refusals (recorded, written to, summarised) and who was
+registered on a date."""
+
+from __future__ import annotations
+
+import typer
+
+from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.patient import parse_date
+from inclusion_practice.domain.periods import financial_year_of, parse_period
+from inclusion_practice.errors import InvalidInput
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("refuse")
+def refuse_cmd(
+    ctx: typer.Context,
+    given: str = typer.Option(..., "--given"),
+    family: str = typer.Option(..., "--family"),
+    reason: str = typer.Option(
+        ..., "--reason",
+        help="outside_boundary | list_closed | special_allocation_scheme | removed_recently | "
+             "other_reasonable_ground (never no ID, no address or immigration status)",
+    ),
+    detail: str | None = typer.Option(None, "--detail"),
+    on: str | None = typer.Option(None, "--on", help="Date refused (default today)."),
+    dob: str | None = typer.Option(None, "--dob"),
+) -> None:
+    """Record a refused registration; the written reason is due within 14 days."""
+    r = get_practice(ctx).refusals.record(
+        acting_user(ctx), given, family, reason, detail=detail,
+        refused_on=parse_date(on, "--on"), date_of_birth=parse_date(dob, "--dob"),
+    )
+    typer.echo(f"recorded refusal {r.id}: {r.given_name} {r.family_name} on {r.refused_on} "
+               f"({r.reason.label}); written reason due by {r.written_reason_due}")
+
+
+@app.command("refusal-sent")
+def refusal_sent_cmd(
+    ctx: typer.Context,
+    refusal_id: int = typer.Argument(...),
+    on: str | None = typer.Option(None, "--on", help="Date sent (default today)."),
+) -> None:
+    """Record that the written reason was sent."""
+    r = get_practice(ctx).refusals.mark_sent(acting_user(ctx), refusal_id, parse_date(on, "--on"))
+    late = " (late)" if r.written_reason_sent_on and r.written_reason_sent_on > r.written_reason_due else ""
+    typer.echo(f"refusal {r.id}: written reason sent on {r.written_reason_sent_on}{late}")
+
+
+@app.command("refusals")
+def refusals_cmd(
+    ctx: typer.Context,
+    year: str | None = typer.Option(None, "--year", help="Financial year, e.g. 2025/26."),
+    period: str | None = typer.Option(None, "--period", help="2025Q3 or 2025-04-01..2026-03-31."),
+    list_them: bool = typer.Option(False, "--list", help="List each refusal (front desk)."),
+    unsent: bool = typer.Option(False, "--unsent", help="With --list: only letters not yet sent."),
+) -> None:
+    """Refusals by reason and age band for the commissioner (managers), or --list them."""
+    ip = get_practice(ctx)
+    if year and period:
+        raise InvalidInput("--period", "give --year or --period, not both")
+    p = parse_period(year or period or "", "--year" if year else "--period") if (year or period) \
+        else financial_year_of(ip.clock.today())
+    if list_them:
+        rows = ip.refusals.list(acting_user(ctx), p, unsent_only=unsent)
+        if not rows:
+            typer.echo(f"no refusals in {p.label}")
+        for r in rows:
+            sent = f"sent {r.written_reason_sent_on}" if r.written_reason_sent_on else (
+                "OVERDUE" if r.overdue_on(ip.clock.today()) else f"due {r.written_reason_due}")
+            typer.echo(f"{r.id:>5}  {r.refused_on}  {r.given_name} {r.family_name}  "
+                       f"{r.reason.value}  {sent}")
+        return
+    s = ip.refusals.summary(acting_user(ctx), p)
+    typer.echo(f"registration refusals {s.period.label} ({s.period.start} to {s.period.end}): {s.total}")
+    typer.echo("by reason:")
+    for reason, n in s.by_reason.items():
+        typer.echo(f"  {reason:<28} {n}")
+    typer.echo("by age band:")
+    for band, n in s.by_age_band.items():
+        typer.echo(f"  {band:<28} {n}")
+    typer.echo(f"written reason sent within 14 days: {s.written_on_time}; late: {s.written_late}; "
+               f"not yet sent: {s.not_yet_written} (overdue {s.overdue})")
+
+
+@app.command("registered-on")
+def registered_on_cmd(
+    ctx: typer.Context,
+    day: str = typer.Argument(..., help="YYYY-MM-DD, e.g. 2026-03-31."),
+) -> None:
+    """How many patients were registered on a date (any registration type)."""
+    d = parse_date(day, "day")
+    assert d is not None
+    ids = get_practice(ctx).patients.registered_on(d)
+    typer.echo(f"{len(ids)} patients registered on {d}")

@@ -1,0 +1,313 @@
+"""Run indicator sets, list the patients behind every number, explain one patient.
+
+Who may: roles with ``RUN_INDICATORS`` (clinician, manager, admin). Restricted inclusion-health
+categories (sex work, substance use, refuge, modern slavery) are never named per patient to a
+non-clinical role: their worklist reasons and explanations say "a restricted category".
+Stratification by category is aggregate and is shown to every role that may run indicators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inclusion_practice.clock import Clock
+from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.periods import Period, parse_period
+from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
+from inclusion_practice.domain.roles import Permission, can_see_restricted
+from inclusion_practice.errors import InvalidInput, NotFound
+from inclusion_practice.indicators import memory_engine
+from inclusion_practice.indicators.definitions import (
+    DefinitionError,
+    Indicator,
+    IndicatorSet,
+    load_set_file,
+    load_shipped_set,
+    shipped_set_names,
+)
+from inclusion_practice.indicators.memory_engine import Step
+from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTally, PatientOutcome
+from inclusion_practice.indicators.sql_engine import (
+    SqlEngine,
+    load_records,
+    patient_names,
+    registered_count,
+)
+from inclusion_practice.services.access import require
+from inclusion_practice.storage.audit import Actor
+from inclusion_practice.storage.database import Database
+
+ENGINES = ("sql", "memory")
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    id: str
+    title: str
+    version: str
+    indicators: tuple[tuple[str, str], ...]
+    """(id, title) of each indicator."""
+    source: str
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator's numbers for a period."""
+
+    indicator_id: str
+    title: str
+    kind: str
+    version: str
+    counts: Counts
+    achievement: float | None
+    points: float
+    max_points: float
+    payment: float
+    lower: float | None
+    upper: float | None
+    placeholder: bool
+    by_sex: dict[str, Counts] = field(default_factory=dict)
+    by_age_band: dict[str, Counts] = field(default_factory=dict)
+    by_category: dict[str, Counts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetResult:
+    set_id: str
+    set_title: str
+    set_version: str
+    period: Period
+    engine: str
+    pounds_per_point: float
+    list_size_factor: float
+    results: tuple[IndicatorResult, ...]
+    generated_at: dt.datetime
+
+    @property
+    def total_points(self) -> float:
+        return round(sum(r.points for r in self.results), 2)
+
+    @property
+    def total_payment(self) -> float:
+        return round(sum(r.payment for r in self.results), 2)
+
+
+@dataclass(frozen=True)
+class ListedPatient:
+    """A patient behind a number, with the reason they are listed."""
+
+    patient_id: int
+    name: str
+    status: str
+    """numerator | excepted | missing."""
+    reason: str
+    due: dt.date | None = None
+    last_done: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PatientLists:
+    indicator_id: str
+    title: str
+    period: Period
+    numerator: tuple[ListedPatient, ...]
+    excepted: tuple[ListedPatient, ...]
+    missing: tuple[ListedPatient, ...]
+    """Sorted by what is due first (then never done before done long ago)."""
+
+    @property
+    def denominator(self) -> tuple[ListedPatient, ...]:
+        return tuple(sorted((*self.numerator, *self.excepted, *self.missing), key=lambda p: p.patient_id))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    indicator_id: str
+    title: str
+    patient_id: int
+    period: Period
+    population: str
+    """not in denominator | numerator | excepted: <reason> | missing."""
+    steps: tuple[Step, ...]
+
+
+class IndicatorService:
+    """Indicator sets as a use case: list, run, worklists, explain, validate."""
+
+    def __init__(self, db: Database, config: PracticeConfig, clock: Clock) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+
+    # ----------------------------------------------------------------- sets
+
+    def list_sets(self) -> list[SetSummary]:
+        default = self._config.reporting.indicator_set
+        out = []
+        for name in shipped_set_names():
+            s = self._load(name)
+            out.append(
+                SetSummary(
+                    s.id, s.title, s.version, tuple((i.id, i.title) for i in s.indicators), s.source, s.id == default
+                )
+            )
+        return out
+
+    def load_set(self, set_ref: str | None = None) -> IndicatorSet:
+        """A shipped set by id, or a set file by path; default: the practice's configured set."""
+        return self._load(set_ref or self._config.reporting.indicator_set)
+
+    def validate(self, path: Path) -> IndicatorSet:
+        """Load and check a set file; raises :class:`DefinitionError` naming file, indicator, key."""
+        return load_set_file(path, self._config.flag_categories())
+
+    def _load(self, ref: str) -> IndicatorSet:
+        cats = self._config.flag_categories()
+        if ref.endswith(".toml") or "/" in ref:
+            return load_set_file(Path(ref), cats)
+        try:
+            return load_shipped_set(ref, cats)
+        except DefinitionError:
+            if Path(ref).exists():
+                return load_set_file(Path(ref), cats)
+            raise
+
+    def _find(self, indicator_id: str, set_ref: str | None) -> tuple[IndicatorSet, Indicator]:
+        refs = [set_ref] if set_ref else [self._config.reporting.indicator_set, *shipped_set_names()]
+        for ref in dict.fromkeys(refs):
+            s = self._load(ref)
+            ind = s.get(indicator_id)
+            if ind is not None:
+                return s, ind
+        raise NotFound("indicator", indicator_id)
+
+    @staticmethod
+    def _period(period: Period | str) -> Period:
+        return period if isinstance(period, Period) else parse_period(period)
+
+    # ----------------------------------------------------------------- run
+
+    def run(
+        self,
+        actor: Actor | None,
+        period: Period | str,
+        set_ref: str | None = None,
+        engine: str = "sql",
+    ) -> SetResult:
+        require(actor, Permission.RUN_INDICATORS)
+        per = self._period(period)
+        if engine not in ENGINES:
+            raise InvalidInput("engine", f"{engine!r}: use one of {', '.join(ENGINES)}")
+        ind_set = self.load_set(set_ref)
+        with self._db.connection() as conn:
+            if engine == "sql":
+                tallies = SqlEngine(conn).run(ind_set, per)
+            else:
+                tallies = memory_engine.run_set(ind_set, load_records(conn), per)
+            list_size = self._config.practice.list_size or registered_count(conn, per.end)
+        rep = self._config.reporting
+        factor = list_size_factor(list_size, rep.national_average_list_size, rep.apply_list_size_index)
+        ppp = ind_set.pounds_per_point if ind_set.pounds_per_point is not None else rep.pounds_per_point
+        results = tuple(self._result(ind, tallies[ind.id], ppp, factor) for ind in ind_set.indicators)
+        return SetResult(
+            ind_set.id, ind_set.title, ind_set.version, per, engine, ppp, factor, results, self._clock.now()
+        )
+
+    @staticmethod
+    def _result(ind: Indicator, tal: IndicatorTally, ppp: float, factor: float) -> IndicatorResult:
+        sc = ind.scoring
+        counts = tal.total
+        ach = counts.achievement
+        pts = round(points(ach, sc.lower, sc.upper, sc.max_points), 2) if ind.kind == "proportion" else 0.0
+        pay = payment(pts, ppp, factor, sc.per_patient, counts.numerator, sc.per_event, counts.events)
+        return IndicatorResult(
+            ind.id, ind.title, ind.kind, ind.version, counts, ach, pts, sc.max_points, pay,
+            sc.lower, sc.upper, sc.placeholder, tal.by_sex, tal.by_age_band, tal.by_category,
+        )
+
+    # ----------------------------------------------------------------- patients
+
+    def patients(
+        self,
+        actor: Actor | None,
+        indicator_id: str,
+        period: Period | str,
+        set_ref: str | None = None,
+    ) -> PatientLists:
+        """Numerator, excepted and missing patients; missing sorted by what is due first."""
+        role = require(actor, Permission.RUN_INDICATORS)
+        per = self._period(period)
+        ind_set, ind = self._find(indicator_id, set_ref)
+        restricted = self._restricted(can_see_restricted(role))
+        with self._db.connection() as conn:
+            outcomes = SqlEngine(conn).outcomes(ind_set, ind.id, per)
+            names = patient_names(conn, [o.patient_id for o in outcomes])
+            missing_ids = [o.patient_id for o in outcomes if o.missing]
+            records = {r.id: r for r in load_records(conn, missing_ids)} if missing_ids else {}
+        numerator, excepted, missing = [], [], []
+        for o in outcomes:
+            name = names.get(o.patient_id, "")
+            if o.numerator:
+                numerator.append(ListedPatient(o.patient_id, name, "numerator", "achieved"))
+            elif o.exception is not None:
+                excepted.append(ListedPatient(o.patient_id, name, "excepted", EXCEPTION_REASONS[o.exception]))
+            else:
+                ev = memory_engine.evaluate_patient(ind, records[o.patient_id], per, ind_set.codelists, restricted)
+                reason = "; ".join(s.detail for s in ev.steps if s.stage == "numerator" and not s.passed)
+                missing.append(
+                    ListedPatient(o.patient_id, name, "missing", reason or "not achieved", ev.due, ev.last_done)
+                )
+        missing.sort(key=lambda p: (p.due or per.end, p.last_done or dt.date.min, p.patient_id))
+        return PatientLists(ind.id, ind.title, per, tuple(numerator), tuple(excepted), tuple(missing))
+
+    def missing(
+        self, actor: Actor | None, indicator_id: str, period: Period | str, set_ref: str | None = None
+    ) -> tuple[ListedPatient, ...]:
+        """The worklist: denominator patients neither achieved nor excepted, due first."""
+        return self.patients(actor, indicator_id, period, set_ref).missing
+
+    def outcomes(
+        self, actor: Actor | None, indicator_id: str, period: Period | str, set_ref: str | None = None
+    ) -> list[PatientOutcome]:
+        """Raw per-patient outcomes (for FHIR subject lists)."""
+        require(actor, Permission.RUN_INDICATORS)
+        ind_set, ind = self._find(indicator_id, set_ref)
+        with self._db.connection() as conn:
+            return SqlEngine(conn).outcomes(ind_set, ind.id, self._period(period))
+
+    def explain(
+        self,
+        actor: Actor | None,
+        indicator_id: str,
+        patient_id: int,
+        period: Period | str,
+        set_ref: str | None = None,
+    ) -> Explanation:
+        """Which rule put this patient where, step by step."""
+        role = require(actor, Permission.RUN_INDICATORS)
+        per = self._period(period)
+        ind_set, ind = self._find(indicator_id, set_ref)
+        with self._db.connection() as conn:
+            recs = load_records(conn, [patient_id])
+        if not recs:
+            raise NotFound("patient", patient_id)
+        ev = memory_engine.evaluate_patient(
+            ind, recs[0], per, ind_set.codelists, self._restricted(can_see_restricted(role))
+        )
+        if ev.outcome is None:
+            population = "not in denominator"
+        elif ev.outcome.numerator:
+            population = "numerator"
+        elif ev.outcome.exception:
+            population = f"excepted: {EXCEPTION_REASONS[ev.outcome.exception]}"
+        else:
+            population = "missing"
+        return Explanation(ind.id, ind.title, patient_id, per, population, ev.steps)
+
+    def _restricted(self, sees_restricted: bool) -> frozenset[str]:
+        if sees_restricted:
+            return frozenset()
+        return frozenset(c.code for c in self._config.flag_categories().values() if c.restricted)

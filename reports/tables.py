@@ -1,0 +1,437 @@
+"""A return as presented tables: the one place numbers are formatted and suppressed.
+
+The PDF draws these tables, the CSV flattens them to one line per cell and the JSON nests them,
+so the three outputs carry the same numbers by construction. Counts are ``int`` (or "≤7");
+rates, points and money are fixed-point strings ("45.2", "1234.50") so that no float
+formatting can differ between outputs or runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from inclusion_practice.config import SANCTIONS, DnaAction
+from inclusion_practice.domain.refusals import RefusalReason
+from inclusion_practice.domain.registration import RegistrationKind
+from reports.figures import PeriodFigures, ReturnFigures, ReturnKind
+from reports.suppression import WITHHELD, Shown, Suppression, format_percent
+
+Cell = Shown
+"""A presented value: a count (int), "≤7", or a formatted string."""
+
+PERIOD = "period"
+YEAR_TO_DATE = "year_to_date"
+RETURN = "return"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = True
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    values: tuple[Cell, ...]
+    total: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a return. ``scope`` says which period it measures."""
+
+    scope: str
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    note: str = ""
+
+    def cells(self) -> Iterator[tuple[Row, Column, Cell]]:
+        for row in self.rows:
+            for col, value in zip(self.columns, row.values, strict=True):
+                yield row, col, value
+
+    def value(self, row_key: str, column_key: str) -> Cell:
+        """The cell at ``row_key`` × ``column_key`` (tests and the summary use this)."""
+        ci = next(i for i, c in enumerate(self.columns) if c.key == column_key)
+        row = next(r for r in self.rows if r.key == row_key)
+        return row.values[ci]
+
+
+def fixed(value: float | None, digits: int) -> str:
+    return WITHHELD if value is None else f"{value:.{digits}f}"
+
+
+def threshold(value: float | None) -> str:
+    if value is None:
+        return WITHHELD
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+ACTION_KIND: dict[str, str] = {
+    DnaAction.SMS_REMINDER.value: "reminder",
+    DnaAction.LETTER.value: "reminder",
+    **{a.value: "sanction" for a in SANCTIONS},
+}
+"""Everything else after a DNA (keyworker contact, clinician review …) is outreach."""
+
+
+def action_kind(action: str) -> str:
+    return ACTION_KIND.get(action, "outreach")
+
+
+def language_label(tag: str) -> str:
+    from inclusion_practice.domain.communication import language_name
+
+    return language_name(tag) or tag
+
+
+def _identity_table(f: ReturnFigures, sup: Suppression) -> Table:
+    p = f.practice
+    period = f.period
+    status = "provisional: produced before the period ended" if f.provisional else "final"
+    rows = [
+        ("practice_name", "Practice", p.name),
+        ("ods_code", "ODS code", p.ods_code),
+        ("contract_type", "Contract type", p.contract_type),
+        ("return", "Return", f.title),
+        ("period", "Period", period.label),
+        ("period_start", "First day", period.start.isoformat()),
+        ("period_end", "Last day", period.end.isoformat()),
+        ("produced_on", "Produced on", f.produced_on.isoformat()),
+        ("status", "Status", status),
+        ("indicator_set", "Indicator set", f"{f.indicator_set.title} ({f.indicator_set.id})"),
+        ("indicator_set_version", "Indicator set version", f.indicator_set.version),
+        ("pounds_per_point", "£ per point", fixed(f.indicator_set.pounds_per_point, 2)),
+        ("suppression", "Small-number suppression", "applies" if sup.enabled else "off (exact counts)"),
+    ]
+    if f.year_to_date is not None:
+        ytd = f.year_to_date.period
+        rows.insert(7, ("year_to_date", "Year to date", f"{ytd.start.isoformat()} to {ytd.end.isoformat()}"))
+    return Table(
+        RETURN,
+        "identity",
+        "Return",
+        (Column("value", "Value", numeric=False),),
+        tuple(Row(k, label, (v,)) for k, label, v in rows),
+        note=sup.statement,
+    )
+
+
+def _summary_table(scope: str, pf: PeriodFigures, sup: Suppression, indicative: bool) -> Table:
+    total = pf.register_total
+    dna = {r.group: r for r in pf.access.dna}
+    rows: list[Row] = [
+        Row("register_at_end", "Patients on the inclusion-health register at the period end",
+            (sup.count(total.at_end),)),
+        Row("register_new", "Patients newly flagged in the period", (sup.count(total.new),)),
+        Row("registrations_new", "New registrations in the period",
+            (sup.count(sum(r.new for r in pf.registrations)),)),
+        Row("refusals", "Registrations refused", (sup.count(sum(r.refused for r in pf.refusals)),)),
+        Row("appointments", "Appointments (not cancelled)", (sup.count(pf.access.appointments),)),
+        Row("double_appointments", "Double appointments booked",
+            (sup.count(pf.access.double_appointments),)),
+    ]
+    for group in ("flagged", "other"):
+        r = dna.get(group)
+        if r is not None:
+            rows.append(Row(f"dna_rate_{group}", f"DNA rate, {r.label} (%)",
+                            (sup.rate(r.missed, r.appointments),)))
+    # Mid-year, points and money say what the year would earn if it ended here: not a claim.
+    if indicative:
+        rows.append(Row("points", "Points (indicative, if the year ended here)",
+                        (_money(pf.total_points, sup),)))
+        rows.append(Row("claim", "Payment (£, indicative, if the year ended here)",
+                        (_money(pf.total_payment, sup),), total=True))
+    else:
+        rows.append(Row("points", "Points", (_money(pf.total_points, sup),)))
+        rows.append(Row("claim", "Total claim (£)", (_money(pf.total_payment, sup),), total=True))
+    return Table(scope, "summary", "Summary", (Column("value", "Value"),), tuple(rows))
+
+
+def _money(value: float, sup: Suppression) -> str:
+    """Points and money go to the commissioner only: withheld from publishable versions."""
+    return WITHHELD if sup.enabled else fixed(value, 2)
+
+
+def _register_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
+    rows = [
+        Row(r.category, r.label + (" (restricted)" if r.restricted else ""),
+            (sup.count(r.new), sup.count(r.ended), sup.count(r.at_end)))
+        for r in pf.register
+    ]
+    t = pf.register_total
+    rows.append(Row("total", "Any category (each patient once)",
+                    (sup.count(t.new), sup.count(t.ended), sup.count(t.at_end)), total=True))
+    return Table(
+        scope,
+        "register",
+        "Inclusion-health register by category",
+        (Column("new", "New in period"), Column("ended", "Ended in period"),
+         Column("at_end", "On register at period end")),
+        tuple(rows),
+        note="Patients with an inclusion-health flag. New: a flag started in the period. Ended: "
+        "came off the register during the period (a flag's end date is its last day on it). "
+        "At period end: registered with an active flag on the last day. A patient in several "
+        "categories is counted in each and once in the total.",
+    )
+
+
+def _indicator_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
+    rows = []
+    for r in pf.indicators:
+        eligible = r.denominator - r.exceptions
+        if sup.enabled:
+            achievement = sup.rate(r.numerator, eligible)
+        else:
+            achievement = format_percent(r.achievement)
+        if r.kind == "register":
+            achievement = WITHHELD
+        rows.append(
+            Row(
+                r.indicator_id,
+                f"{r.indicator_id} {r.title}",
+                (
+                    sup.count(r.numerator),
+                    sup.count(r.denominator),
+                    sup.count(r.exceptions),
+                    achievement,
+                    threshold(r.lower_threshold),
+                    threshold(r.upper_threshold),
+                    threshold(r.max_points) if r.max_points else WITHHELD,
+                    _money(r.points, sup),
+                    _money(r.payment, sup),
+                ),
+            )
+        )
+    rows.append(Row("total", "Total", ("", "", "", "", "", "",
+                                       threshold(sum(r.max_points for r in pf.indicators)),
+                                       _money(pf.total_points, sup),
+                                       _money(pf.total_payment, sup)), total=True))
+    return Table(
+        scope,
+        "indicators",
+        "Indicators",
+        (
+            Column("numerator", "A"),
+            Column("denominator", "B"),
+            Column("exceptions", "C"),
+            Column("achievement", "Achieved %"),
+            Column("lower", "Lower %"),
+            Column("upper", "Upper %"),
+            Column("max_points", "Max pts"),
+            Column("points", "Points"),
+            Column("payment", "Payment £"),
+        ),
+        tuple(rows),
+        note="A numerator; B eligible patients (denominator); C personalised care adjustments and "
+        "exclusions. Achievement = A / (B − C) × 100. Points rise linearly from 0 at the lower "
+        "threshold to the maximum at the upper. Payment = points × £ per point, plus any "
+        "per-patient or per-event amounts. Register indicators (no %) are paid per patient.",
+    )
+
+
+def _trend_table(f: ReturnFigures, sup: Suppression) -> Table | None:
+    if not f.trend:
+        return None
+    quarters = sorted({t.quarter for t in f.trend})
+    by = {(t.indicator_id, t.quarter): t for t in f.trend}
+    kinds = {r.indicator_id: r.kind for r in f.current.indicators}
+    rows = []
+    for ind in dict.fromkeys(t.indicator_id for t in f.trend):
+        if kinds.get(ind) == "register":
+            continue
+        values: list[Cell] = []
+        for q in quarters:
+            t = by.get((ind, q))
+            if t is None:
+                values.append(WITHHELD)
+            elif sup.enabled:
+                values.append(sup.rate(t.numerator, t.eligible))
+            else:
+                values.append(format_percent(t.achievement))
+        rows.append(Row(ind, ind, tuple(values)))
+    return Table(
+        RETURN,
+        "trend",
+        "Achievement by quarter, financial year to date (%)",
+        tuple(Column(q, q) for q in quarters),
+        tuple(rows),
+        note="Each column is the indicator run for the financial year to the end of that quarter.",
+    )
+
+
+def _registration_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> list[Table]:
+    found = {r.kind: r for r in pf.registrations}
+    rows = []
+    kinds = [k.value for k in RegistrationKind] + sorted(set(found) - {k.value for k in RegistrationKind})
+    for kind in kinds:
+        r = found.get(kind)
+        label = RegistrationKind(kind).label if kind in RegistrationKind.__members__.values() else kind
+        new, proxy, nfa = (r.new, r.proxy_address, r.no_fixed_abode) if r else (0, 0, 0)
+        rows.append(Row(kind, label.capitalize(), (sup.count(new), sup.count(proxy), sup.count(nfa))))
+    rows.append(Row("total", "Total", (
+        sup.count(sum(r.new for r in pf.registrations)),
+        sup.count(sum(r.proxy_address for r in pf.registrations)),
+        sup.count(sum(r.no_fixed_abode for r in pf.registrations)),
+    ), total=True))
+    registrations = Table(
+        scope,
+        "registrations",
+        "New registrations by type",
+        (Column("new", "Registered"), Column("proxy_address", "Using a proxy address"),
+         Column("no_fixed_abode", "No fixed abode")),
+        tuple(rows),
+        note="Proxy address: letters go to the practice, a partner organisation (hostel, day "
+        "centre) or a care-of address. Address figures are from the current record.",
+    )
+    dereg = Table(
+        scope,
+        "deregistrations",
+        "Registrations ended, by reason",
+        (Column("count", "Patients"),),
+        (*tuple(Row(r.key, r.label, (sup.count(r.count),)) for r in pf.deregistrations), Row("total", "Total", (sup.count(sum(r.count for r in pf.deregistrations)),), total=True)),
+    )
+    found_ref = {r.reason: r for r in pf.refusals}
+    reasons = [r.value for r in RefusalReason] + sorted(set(found_ref) - {r.value for r in RefusalReason})
+    ref_rows = []
+    for reason in reasons:
+        rr = found_ref.get(reason)
+        label = RefusalReason(reason).label if reason in {r.value for r in RefusalReason} else reason
+        vals = (rr.refused, rr.written_in_time, rr.written_late, rr.not_yet_written) if rr else (0, 0, 0, 0)
+        ref_rows.append(Row(reason, label[:1].upper() + label[1:], tuple(sup.count(v) for v in vals)))
+    totals = [sum(getattr(r, a) for r in pf.refusals)
+              for a in ("refused", "written_in_time", "written_late", "not_yet_written")]
+    ref_rows.append(Row("total", "Total", tuple(sup.count(v) for v in totals), total=True))
+    refusals = Table(
+        scope,
+        "refusals",
+        "Registrations refused, by reason",
+        (Column("refused", "Refused"), Column("written_in_time", "Written to in time"),
+         Column("written_late", "Written to late"), Column("not_yet_written", "Not yet written to")),
+        tuple(ref_rows),
+        note="No ID, no proof of address and immigration status are never grounds to refuse; "
+        "the software does not accept them as reasons.",
+    )
+    return [registrations, dereg, refusals]
+
+
+def _access_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> list[Table]:
+    a = pf.access
+    appointments = Table(
+        scope,
+        "appointments",
+        "Appointments",
+        (Column("count", "Appointments"),),
+        (
+            Row("appointments", "Appointments in the period (not cancelled)", (sup.count(a.appointments),)),
+            Row("double", "Booked as a double (two or more slots)", (sup.count(a.double_appointments),)),
+        ),
+    )
+    interp_rows = [
+        Row(f"{r.language}/{r.mode}", f"{r.language_label}, {r.mode.replace('_', ' ')}",
+            (sup.count(r.appointments),))
+        for r in a.interpreter
+    ]
+    interp_rows.append(Row("total", "Total", (sup.count(sum(r.appointments for r in a.interpreter)),),
+                           total=True))
+    interpreters = Table(
+        scope,
+        "interpreters",
+        "Appointments with an interpreter, by language and mode",
+        (Column("appointments", "Appointments"),),
+        tuple(interp_rows),
+        note="Interpreter bookings that still stand (to book or booked) on appointments that were "
+        "not cancelled.",
+    )
+    dna = Table(
+        scope,
+        "dna_rates",
+        "Missed appointments (DNA): flagged patients and others",
+        (Column("appointments", "Appointments with an outcome"), Column("missed", "Missed"),
+         Column("rate", "DNA rate %")),
+        tuple(Row(r.group, r.label.capitalize(), (sup.count(r.appointments), sup.count(r.missed),
+                                                   sup.rate(r.missed, r.appointments)))
+              for r in a.dna),
+        note="Flagged: an inclusion-health flag active at any time in the period. Outcome: "
+        "attended or missed (cancelled and future appointments are left out).",
+    )
+    actions = Table(
+        scope,
+        "dna_actions",
+        "Actions after missed appointments",
+        (Column("kind", "Kind", numeric=False), Column("decided", "Decided"), Column("done", "Done")),
+        (*tuple(Row(r.action, r.label, (r.kind, sup.count(r.decided), sup.count(r.done))) for r in a.dna_actions), Row("total", "Total", ("", sup.count(sum(r.decided for r in a.dna_actions)), sup.count(sum(r.done for r in a.dna_actions))), total=True)),
+        note="Outreach (keyworker contact, clinician review, safeguarding check, drop-in offer) "
+        "replaces sanctions for flagged patients (NICE NG214).",
+    )
+    return [appointments, interpreters, dna, actions]
+
+
+def _data_quality_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
+    return Table(
+        scope,
+        "data_quality",
+        "Data-quality checks at the period end",
+        (Column("count", "Patients"), Column("action", "What to do", numeric=False)),
+        tuple(Row(r.check, r.label, (sup.count(r.count), r.action)) for r in pf.data_quality),
+    )
+
+
+def period_tables(
+    scope: str, pf: PeriodFigures, sup: Suppression, indicative: bool = False
+) -> list[Table]:
+    """Every table measured over one period, in document order."""
+    return [
+        _summary_table(scope, pf, sup, indicative),
+        _register_table(scope, pf, sup),
+        _indicator_table(scope, pf, sup),
+        *_registration_tables(scope, pf, sup),
+        *_access_tables(scope, pf, sup),
+        _data_quality_table(scope, pf, sup),
+    ]
+
+
+def methods_table(f: ReturnFigures) -> Table:
+    return Table(
+        RETURN,
+        "methods",
+        "Indicator definitions",
+        (Column("version", "Version", numeric=False), Column("codelists", "Code lists", numeric=False),
+         Column("description", "Definition", numeric=False)),
+        tuple(Row(m.indicator_id, f"{m.indicator_id} {m.title}",
+                  (m.version, ", ".join(m.codelists) or WITHHELD, m.description))
+              for m in f.methods),
+    )
+
+
+def codelist_table(f: ReturnFigures) -> Table:
+    return Table(
+        RETURN,
+        "codelists",
+        "Code lists and their sources",
+        (Column("codes", "Codes", numeric=False), Column("source", "Source", numeric=False),
+         Column("url", "URL", numeric=False)),
+        tuple(Row(c.id, c.title, (" ".join(code for code, _ in c.codes), c.source, c.url))
+              for c in f.codelists),
+    )
+
+
+def all_tables(f: ReturnFigures) -> list[Table]:
+    """Every table of the return, in document order. The CSV and JSON are exactly these."""
+    sup = f.suppression
+    indicative = f.kind is ReturnKind.QUARTERLY
+    out = [_identity_table(f, sup), *period_tables(PERIOD, f.current, sup, indicative)]
+    trend = _trend_table(f, sup)
+    if trend is not None:
+        out.append(trend)
+    if f.year_to_date is not None:
+        out.extend(period_tables(YEAR_TO_DATE, f.year_to_date, sup, indicative))
+    out.append(methods_table(f))
+    out.append(codelist_table(f))
+    return out

@@ -1,0 +1,114 @@
+"""Random small practices: the SQL engine (SQLite) agrees with the in-memory evaluator on every
+shipped indicator, numerator ⊆ denominator and exceptions ∩ numerator = ∅."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine
+
+from inclusion_practice.domain.periods import parse_period
+from inclusion_practice.indicators import memory_engine
+from inclusion_practice.indicators.definitions import load_shipped_set, shipped_set_names
+from inclusion_practice.indicators.records import (
+    DnaActionRow,
+    DnaRow,
+    EventRow,
+    FlagRow,
+    InvitationRow,
+    PatientRecord,
+    RegistrationRow,
+)
+from inclusion_practice.indicators.sql_engine import SqlEngine
+from tests.indicator_support import insert_records
+
+PERIOD = parse_period("2025/26")
+SETS = [load_shipped_set(n) for n in shipped_set_names()]
+CODES = sorted({c for s in SETS for cl in s.codelists.values() for c in cl.code_set})
+TOPICS = ["health_review", "bbv", "flu", "mental_health", "smoking", "tb", "other"]
+CATEGORIES = ["homelessness", "substance_use", "vulnerable_migrant", "sex_work", "prison_leaver"]
+
+days = st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2026, 6, 30))
+
+
+@st.composite
+def patients(draw: st.DrawFn, pid: int) -> PatientRecord:
+    def opt_end(start: dt.date) -> dt.date | None:
+        return draw(st.none() | st.dates(min_value=start, max_value=dt.date(2027, 1, 1)))
+
+    regs = []
+    for _ in range(draw(st.integers(0, 2))):
+        start = draw(days)
+        regs.append(RegistrationRow(start, opt_end(start), draw(st.none() | st.just(start + dt.timedelta(days=90)))))
+    flags = []
+    for _ in range(draw(st.integers(0, 2))):
+        start = draw(days)
+        flags.append(FlagRow(draw(st.sampled_from(CATEGORIES)), start, opt_end(start)))
+    events = [
+        EventRow(draw(st.sampled_from(CODES)), draw(days), draw(st.none() | st.floats(0, 12).map(round)))
+        for _ in range(draw(st.integers(0, 8)))
+    ]
+    invites = [InvitationRow(draw(st.sampled_from(TOPICS)), draw(days)) for _ in range(draw(st.integers(0, 4)))]
+    dnas = []
+    for _ in range(draw(st.integers(0, 2))):
+        when = dt.datetime.combine(draw(days), dt.time(10))
+        acts = tuple(
+            DnaActionRow(
+                draw(st.sampled_from(["contact_via_keyworker", "warning_letter", "offer_drop_in"])),
+                draw(st.sampled_from(["done", "due"])),
+                when + dt.timedelta(days=draw(st.integers(-1, 20))),
+            )
+            for _ in range(draw(st.integers(0, 2)))
+        )
+        dnas.append(DnaRow(when, draw(st.none() | st.just(when)), acts))
+    return PatientRecord(
+        id=pid,
+        date_of_birth=draw(st.dates(min_value=dt.date(1940, 1, 1), max_value=dt.date(2015, 12, 31))),
+        sex=draw(st.sampled_from(["female", "male", "other"])),
+        main_language=draw(st.sampled_from([None, "en", "pl", "ar"])),
+        interpreter_needed=draw(st.booleans()),
+        interpreter_mode=draw(st.sampled_from([None, "", "telephone"])),
+        keyworker_name=draw(st.sampled_from([None, "", "Sam"])),
+        registrations=tuple(regs),
+        flags=tuple(flags),
+        events=tuple(events),
+        invitations=tuple(invites),
+        dnas=tuple(dnas),
+    )
+
+
+@st.composite
+def practices(draw: st.DrawFn) -> list[PatientRecord]:
+    n = draw(st.integers(1, 12))
+    return [draw(patients(i + 1)) for i in range(n)]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(records=practices())
+def test_engines_agree_on_random_practices(records: list[PatientRecord], tmp_path: Path, sqlite_template: Path) -> None:
+    db = tmp_path / f"{uuid.uuid4().hex}.db"
+    shutil.copy(sqlite_template, db)
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.begin() as conn:
+            insert_records(conn, records)
+        for s in SETS:
+            with engine.connect() as conn:
+                sql_all = SqlEngine(conn).all_outcomes(s, PERIOD)
+            for ind in s.indicators:
+                mem = memory_engine.evaluate(ind, records, PERIOD, s.codelists)
+                assert sql_all[ind.id] == mem, ind.id
+                for o in mem:
+                    assert not (o.numerator and o.exception), "exceptions ∩ numerator must be empty"
+                denominator = {o.patient_id for o in mem}
+                assert {o.patient_id for o in mem if o.numerator} <= denominator
+            with engine.connect() as conn:
+                tallies = SqlEngine(conn).run(s, PERIOD)
+            assert tallies == memory_engine.run_set(s, records, PERIOD)
+    finally:
+        engine.dispose()

@@ -1,0 +1,160 @@
+"""The indicator service on both databases: results, worklists, explain, roles, FHIR, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from inclusion_practice.api import InclusionPractice
+from inclusion_practice.cli.app import main
+from inclusion_practice.errors import InvalidInput, NotFound, PermissionDenied
+from inclusion_practice.fhir.measure_report import measure_report, set_bundle
+from inclusion_practice.indicators.records import (
+    EventRow,
+    FlagRow,
+    InvitationRow,
+    PatientRecord,
+    RegistrationRow,
+)
+from inclusion_practice.storage.audit import Actor
+from tests.fhir_schema import assert_valid
+from tests.indicator_support import insert_records
+
+D = dt.date
+
+
+def assert_valid_fhir(resource: dict[str, object]) -> None:
+    """Validate contained/bundled resources one by one: the schema's any-resource ``oneOf`` makes
+    validating them in place needlessly slow."""
+    res = dict(resource)
+    inner = list(res.pop("contained", []))  # type: ignore[call-overload]
+    if res.get("resourceType") == "Bundle":
+        inner += [e["resource"] for e in res["entry"]]  # type: ignore[index, union-attr]
+        res["entry"] = [{k: v for k, v in e.items() if k != "resource"} for e in res["entry"]]  # type: ignore[union-attr]
+    assert_valid(res)
+    for r in inner:
+        assert_valid_fhir(r)
+
+
+MH_REVIEW = "166121000000101"
+REG = (RegistrationRow(D(2024, 1, 1)),)
+
+
+def _practice(ip: InclusionPractice) -> None:
+    recs = [
+        PatientRecord(1, D(1980, 1, 1), "female", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
+                      events=(EventRow(MH_REVIEW, D(2025, 6, 1)),)),
+        PatientRecord(2, D(1985, 1, 1), "male", registrations=REG, flags=(FlagRow("substance_use", D(2024, 1, 1)),)),
+        PatientRecord(3, D(1990, 1, 1), "male", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
+                      events=(EventRow(MH_REVIEW, D(2024, 6, 1)),)),
+        PatientRecord(4, D(1970, 1, 1), "female", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
+                      invitations=(InvitationRow("mental_health", D(2025, 5, 1)), InvitationRow("mental_health", D(2025, 6, 1)))),
+        PatientRecord(5, D(1970, 1, 1), "female", registrations=REG),
+    ]
+    with ip.db.engine.begin() as conn:
+        insert_records(conn, recs)
+
+
+def test_a_run_gives_a_b_c_achievement_points_and_payment(ip: InclusionPractice, actors: dict[str, Actor]) -> None:
+    _practice(ip)
+    res = ip.indicators.run(actors["manager"], "2025/26")
+    ih011 = next(r for r in res.results if r.indicator_id == "IH011")
+    assert (ih011.counts.numerator, ih011.counts.denominator, ih011.counts.exceptions) == (1, 4, 1)
+    assert ih011.achievement == pytest.approx(100 / 3)
+    assert ih011.points == 0.0  # below the lower threshold of 35 %
+    register = next(r for r in res.results if r.indicator_id == "IH001")
+    assert register.counts.denominator == 4 and register.payment == 4 * 20.0
+    assert ih011.by_category["homelessness"].denominator == 3
+    assert ih011.by_sex["female"].denominator == 2
+    memory = ip.indicators.run(actors["manager"], "2025/26", engine="memory")
+    assert [r.counts for r in memory.results] == [r.counts for r in res.results]
+
+
+def test_only_roles_that_may_run_indicators_can(ip: InclusionPractice, actors: dict[str, Actor]) -> None:
+    with pytest.raises(PermissionDenied):
+        ip.indicators.run(actors["receptionist"], "2025/26")
+    with pytest.raises(InvalidInput, match="period"):
+        ip.indicators.run(actors["manager"], "last year")
+    with pytest.raises(InvalidInput, match="engine"):
+        ip.indicators.run(actors["manager"], "2025/26", engine="abacus")
+
+
+def test_the_worklist_lists_who_still_needs_care_with_the_reason(ip: InclusionPractice, actors: dict[str, Actor]) -> None:
+    _practice(ip)
+    lists = ip.indicators.patients(actors["clinician"], "IH011", "2025/26")
+    assert [p.patient_id for p in lists.numerator] == [1]
+    assert [p.patient_id for p in lists.excepted] == [4]
+    assert [p.patient_id for p in lists.missing] == [2, 3]  # never done before done long ago
+    assert lists.missing[1].last_done == D(2024, 6, 1)
+    assert "mental-health review" in lists.missing[0].reason
+    assert lists.missing[0].due == D(2026, 3, 31)
+
+
+def test_non_clinical_roles_never_see_a_restricted_category_named(ip: InclusionPractice, actors: dict[str, Actor]) -> None:
+    _practice(ip)
+    manager = ip.indicators.explain(actors["manager"], "IH012", 2, "2025/26")
+    clinician = ip.indicators.explain(actors["clinician"], "IH012", 2, "2025/26")
+    assert manager.population == clinician.population == "missing"
+    assert "substance_use" not in " ".join(s.rule + s.detail for s in manager.steps)
+    assert "a restricted category" in " ".join(s.rule + s.detail for s in manager.steps)
+    assert "substance_use" in " ".join(s.rule + s.detail for s in clinician.steps)
+
+
+def test_explain_says_which_rule_put_a_patient_where(ip: InclusionPractice, actors: dict[str, Actor]) -> None:
+    _practice(ip)
+    assert ip.indicators.explain(actors["clinician"], "IH011", 5, "2025/26").population == "not in denominator"
+    ex = ip.indicators.explain(actors["clinician"], "IH011", 4, "2025/26")
+    assert ex.population.startswith("excepted: did not respond")
+    with pytest.raises(NotFound):
+        ip.indicators.explain(actors["clinician"], "IH011", 999, "2025/26")
+    with pytest.raises(NotFound):
+        ip.indicators.explain(actors["clinician"], "NOPE", 1, "2025/26")
+
+
+def test_fhir_measure_reports_are_valid(ip: InclusionPractice, actors: dict[str, Actor]) -> None:
+    _practice(ip)
+    res = ip.indicators.run(actors["manager"], "2025Q4")
+    reports = []
+    for r in [r for r in res.results if r.indicator_id in ("IH001", "IH011", "IH004")]:
+        outcomes = ip.indicators.outcomes(actors["manager"], r.indicator_id, res.period)
+        for kind in ("summary", "subject-list"):
+            rep = measure_report(r, str(res.period.start), str(res.period.end), ods_code="Y12345",
+                                 practice_name="Test", generated_at=res.generated_at,
+                                 report_type=kind, outcomes=outcomes)  # type: ignore[arg-type]
+            assert_valid_fhir(rep)
+            assert rep["measure"].endswith(f"/Measure/{r.indicator_id}")
+            assert rep["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+            reports.append(rep)
+    ih011 = next(r for r in reports if r["id"].startswith("IH011") and r["type"] == "subject-list")
+    lists = {c["id"]: c for c in ih011["contained"]}
+    assert [e["item"]["reference"] for e in lists["list-numerator"]["entry"]] == ["Patient/1"]
+    assert_valid_fhir(set_bundle(reports, res.generated_at))
+
+
+def test_the_cli_runs_lists_explains_and_validates(
+    ip: InclusionPractice, actors: dict[str, Actor], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _practice(ip)
+    url = ip.db.url
+    base = ["--db", url, "--as", "manager1", "indicators"]
+    assert main([*base, "run", "--period", "2025/26"]) == 0
+    out = capsys.readouterr().out
+    assert "IH011" in out and "A/(B-C)" in out and "Total" in out
+    assert main([*base, "run", "--period", "2025/26", "--format", "fhir", "--out", str(tmp_path / "r.json")]) == 0
+    assert_valid_fhir(json.loads((tmp_path / "r.json").read_text()))
+    assert main([*base, "run", "--period", "2025/26", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["set"] == "inclusion-health-les"
+    assert main([*base, "missing", "IH011", "--period", "2025/26"]) == 0
+    assert "2 to do" in capsys.readouterr().out
+    assert main([*base, "explain", "IH011", "--patient", "4", "--period", "2025/26"]) == 0
+    assert "excepted" in capsys.readouterr().out
+    assert main([*base, "list"]) == 0
+    assert "pctms-local" in capsys.readouterr().out
+    assert main([*base, "run", "--period", "2025Q9"]) == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\ntitle = "X"\n[[indicator]]\nid = "X1"\ntitle = "t"\n', encoding="utf-8")
+    assert main([*base, "validate", str(bad)]) == 2
+    assert "bad.toml: indicator X1 (indicator[0]): numerator" in capsys.readouterr().err
