@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from inclusion_practice.clock import Clock, SystemClock
 from inclusion_practice.errors import Conflict, InvalidInput
-from inclusion_practice.storage import audit
+from inclusion_practice.storage import audit, guards
 from inclusion_practice.storage.audit import Actor
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -35,6 +35,7 @@ class AuditedSession(Session):
 
 
 audit.install(AuditedSession)
+event.listen(AuditedSession, "before_flush", guards.check_values)
 
 
 def normalise_url(url: str) -> str:
@@ -118,6 +119,9 @@ class UnitOfWork:
         if self._write and not self._committed:
             self.session.rollback()
         self.session.close()
+        replacement = guards.as_invalid_input(exc) if exc is not None else None
+        if replacement is not None:  # e.g. an id beyond the column's range: bad input, not a bug
+            raise replacement from exc
 
     def commit(self) -> None:
         self.session.commit()

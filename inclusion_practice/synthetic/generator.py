@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import random
 from array import array
 import time
@@ -20,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from inclusion_practice.config import DnaAction as DnaActionKind
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.dna_policy import DnaRecord, FlexibleBasis, decide
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, categories_by_code
 from inclusion_practice.domain.postcode import NO_FIXED_ABODE
 from inclusion_practice.services.access import SYSTEM
@@ -81,6 +84,7 @@ class DemoSummary:
     interpreter_needed: int = 0
     by_language: dict[str, int] = field(default_factory=dict)
     dna_events: int = 0
+    dna_actions: int = 0
     clinical_events: int = 0
     invitations: int = 0
     adjustments: int = 0
@@ -109,7 +113,8 @@ class DemoSummary:
             f"estimated date of birth: {self.estimated_dob}",
             f"interpreter needed: {self.interpreter_needed} ({langs})",
             f"reasonable adjustments: {self.adjustments}",
-            f"DNA events: {self.dna_events}; coded clinical events: {self.clinical_events}; "
+            f"DNA events: {self.dna_events} (policy actions: {self.dna_actions}); "
+            f"coded clinical events: {self.clinical_events}; "
             f"invitations: {self.invitations}",
             f"users: {self.users}; sessions: {self.sessions}; appointments: {self.appointments}",
             f"{self.rows} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s)",
@@ -389,15 +394,25 @@ class _Builder:
         n_dna = min(12, int(rng.expovariate(1 / rate))) if rng.random() < 0.7 else 0
         start_window = max(registered_on, self.today - dt.timedelta(days=3 * 365))
         span = (min(end_date or self.today, self.today) - start_window).days
-        for _ in range(n_dna if span > 1 else 0):
-            day = start_window + dt.timedelta(days=rng.randrange(span))
+        days = sorted(start_window + dt.timedelta(days=rng.randrange(span))
+                      for _ in range(n_dna if span > 1 else 0))
+        flexible = FlexibleBasis(
+            applies=bool(cats) or any(a[0] == "extended_appointment" for a in adjustments),
+            reasons=("inclusion-health flag",) if cats else ("reasonable adjustment",),
+        )
+        history: list[DnaRecord] = []
+        warnings: list[dt.date] = []
+        for day in days:
+            event_id = ids["dna_event"]
             out["dna_event"].append({
-                "id": ids["dna_event"], "patient_id": pid, "appointment_id": None,
+                "id": event_id, "patient_id": pid, "appointment_id": None,
                 "occurred_at": dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45]))),
                 "reason": rng.choices(["no_show", "late"], weights=[85, 15])[0],
                 "recorded_by": "system", "voided_at": None,
             })
             ids["dna_event"] += 1
+            history.append(DnaRecord(on=day, event_id=event_id))
+            self._dna_actions(pid, event_id, day, history, warnings, flexible, ids, out)
 
         summary.patients += 1
         summary.registered_now += currently
@@ -412,9 +427,47 @@ class _Builder:
         summary.adjustments += len(adjustments)
 
 
+    def _dna_actions(self, pid: int, event_id: int, day: dt.date, history: list[DnaRecord],
+                     warnings: list[dt.date], flexible: FlexibleBasis, ids: dict[str, int],
+                     out: dict[str, list[dict[str, Any]]]) -> None:
+        """What the practice's DNA policy decided at the time, and what was done about it.
+
+        Runs the real policy so explanations are genuine. Most actions were done (outreach
+        within a few days, some later than the 14 days the LES counts); recent ones are due.
+        """
+        rng = self.rng
+        decision = decide(history, warnings, day, self.config.dna, flexible)
+        explanation = json.dumps(decision.to_json(), sort_keys=True)
+        for action in decision.actions:
+            due = day + dt.timedelta(days=self.config.dna.action_due_days)
+            done_at = None
+            status = "due"
+            if (self.today - day).days > 21 or rng.random() < 0.3:
+                delay = int(rng.expovariate(1 / 9)) + 1
+                if day + dt.timedelta(days=delay) < self.today and rng.random() < 0.85:
+                    done_at = dt.datetime.combine(day + dt.timedelta(days=delay), dt.time(11, 0))
+                    status = "done"
+            if action == DnaActionKind.WARNING_LETTER and status == "done":
+                warnings.append(day)
+            out["dna_action"].append({
+                "id": ids["dna_action"], "patient_id": pid, "dna_event_id": event_id,
+                "policy": decision.policy.value, "action": action.value,
+                "priority": decision.priority, "due_date": due, "explanation": explanation,
+                "status": status, "done_at": done_at, "done_by": "system" if done_at else None,
+                "outcome": rng.choice(_OUTCOMES[decision.policy.value]) if done_at else None,
+            })
+            ids["dna_action"] += 1
+
+
+_OUTCOMES = {
+    "flexible": ("keyworker passed on the message", "seen at the drop-in",
+                 "hostel staff confirmed new appointment", "no contact yet: will try again"),
+    "standard": ("sent", "patient rang to rebook", "sent; no reply"),
+}
+
 TABLE_ORDER = (
     "patient", "registration", "task", "flag", "adjustment", "clinical_event", "invitation",
-    "dna_event",
+    "dna_event", "dna_action",
 )
 
 
@@ -452,6 +505,7 @@ def generate_practice(
             # In the batch's own transaction: a load killed later leaves the sequences past it.
             bulk.reset_sequences(conn, TABLE_ORDER)
         summary.dna_events += len(out["dna_event"])
+        summary.dna_actions += len(out["dna_action"])
         summary.clinical_events += len(out["clinical_event"])
         summary.invitations += len(out["invitation"])
         done += n
