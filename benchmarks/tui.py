@@ -83,9 +83,9 @@ async def drive(db_url: str, runs: int) -> dict[str, float | list[float]]:
             await asyncio.sleep(0.001)
         start = time.perf_counter() - t0
         focused = app.screen.focused
-        focused.value = "reception1"  # type: ignore[union-attr]
+        focused.value = "reception1"  # type: ignore[union-attr,attr-defined]
         await pilot.press("enter")
-        app.screen.focused.value = DEMO_PASSWORD  # type: ignore[union-attr]
+        app.screen.focused.value = DEMO_PASSWORD  # type: ignore[union-attr,attr-defined]
         await pilot.press("enter")
         while not isinstance(app.screen, FindPatientScreen):
             await asyncio.sleep(0.005)
@@ -120,8 +120,8 @@ def main() -> None:
     if not args.db.exists():
         build(args.db, args.patients)
     result = asyncio.run(drive(f"sqlite:///{args.db}", args.runs))
-    ui = [t * 1000 for t in result["ui"]]  # type: ignore[union-attr]
-    service = [t * 1000 for t in result["service"]]  # type: ignore[union-attr]
+    ui = [t * 1000 for t in result["ui"]]  # type: ignore[union-attr,attr-defined]
+    service = [t * 1000 for t in result["service"]]  # type: ignore[union-attr,attr-defined]
     print(f"database: {args.db}")
     print(f"start to first interactive screen: {result['start']:.2f} s (goal < 1.5 s)")
     print(f"search keystroke to results ({len(ui)} queries): median {statistics.median(ui):.0f} ms,"

@@ -89,7 +89,7 @@ _JUNK = st.one_of(
     st.lists(_JUNK_SCALAR, max_size=3),
     st.dictionaries(st.text(max_size=8), _JUNK_SCALAR, max_size=3),
 )
-_JSON_SCALAR = st.one_of(st.none(), st.text(max_size=30), st.booleans(),
+_JSON_SCALAR = st.one_of(st.none(), st.text(max_size=30), _LONG, st.booleans(),
                          st.integers(min_value=-(2**70), max_value=2**70),
                          st.floats(allow_nan=False, allow_infinity=False))
 _JSON_JUNK = st.one_of(_JSON_SCALAR, st.lists(_JSON_SCALAR, max_size=3),

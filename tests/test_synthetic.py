@@ -118,3 +118,19 @@ def test_bulk_loads_are_audited_per_batch(practice: Database) -> None:
         rows = conn.execute(select(func.count()).select_from(AuditEvent)
                             .where(AuditEvent.action == "synthetic_practice")).scalar_one()
     assert rows >= 5
+
+
+def test_every_generated_record_reads_back_through_the_library_and_fhir(
+    practice: Database, config: PracticeConfig
+) -> None:
+    """Guards against the generator writing values the services would refuse to read."""
+    from inclusion_practice.api import InclusionPractice
+    from inclusion_practice.storage.audit import Actor
+
+    ip = InclusionPractice(practice, config)
+    clinician = Actor("drokafor", "clinician")
+    for pid in range(1, 3001, 7):
+        view = ip.patients.show(clinician, pid)
+        assert view is not None
+        bundle = ip.patients.fhir_bundle(clinician, pid)
+        assert bundle["resourceType"] == "Bundle"

@@ -533,6 +533,12 @@ class FhirImporter:
             plan = self._check_patient(entry, res, problems, refs, model)
         else:
             plan = checker(entry, res, problems, refs)
+        if plan is not None:  # values the database cannot hold: this entry's problem, not a batch's
+            from inclusion_practice.storage.guards import row_problems
+
+            target = {"Patient": "patient", "Flag": "flag", "Appointment": "appointment"}
+            problems += [Problem(loc, f"{column}: {why}", "value") for column, why in
+                         row_problems(target.get(rtype, "clinical_event"), plan.row)]
         for p in problems:
             report.add_problem(p)
         return None if problems else plan

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, inspect
+from sqlalchemy import BigInteger, Integer, inspect
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -28,8 +28,9 @@ def problem(column: Any, value: Any) -> str | None:
     if isinstance(value, str):
         if "\x00" in value:
             return "contains a NUL character"
+        # SQLModel's AutoString is a TypeDecorator over String: both carry ``length``.
         length = getattr(column.type, "length", None)
-        if isinstance(column.type, String) and length is not None and len(value) > length:
+        if isinstance(length, int) and len(value) > length:
             return f"is longer than {length} characters"
     elif isinstance(value, int) and not isinstance(value, bool):
         lo, hi = INT64 if isinstance(column.type, BigInteger) else INT32
@@ -57,3 +58,18 @@ def as_invalid_input(exc: BaseException) -> InvalidInput | None:
     if isinstance(exc, OverflowError):
         return InvalidInput("value", "is out of range (a number or date too large)")
     return None
+
+
+def row_problems(table_name: str, row: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(column, why)`` for each value of a Core row dict its column cannot hold (imports
+    check these per resource, so one bad value is reported, not a failed batch)."""
+    from inclusion_practice.storage.bulk import table
+
+    columns = table(table_name).c
+    out = []
+    for key, value in row.items():
+        column = columns.get(key)
+        why = problem(column, value) if column is not None else None
+        if why is not None:
+            out.append((key, why))
+    return out

@@ -288,7 +288,7 @@ class _Builder:
             "sex": sex, "nhs_number": nhs_number,
             "nhs_number_status": None if no_nhs else rng.choices(["01", "02"], weights=[90, 10])[0],
             "nhs_number_unavailable_reason": (
-                rng.choice(["not_known", "overseas"]) if no_nhs else None),
+                rng.choice(["nhs-number-not-known", "overseas-patient"]) if no_nhs else None),
             "usual_address": None if nfa else f"{street}\nLeeds",
             "usual_postcode": NO_FIXED_ABODE if nfa else rng.choice(POSTCODES),
             "no_fixed_abode": nfa,
