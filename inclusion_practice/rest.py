@@ -439,4 +439,5 @@ def serve(ip: InclusionPractice, host: str, port: int) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(ip), host=host, port=port, log_level="info")
+    # No access log: request lines carry search parameters (names, NHS numbers, birth dates).
+    uvicorn.run(create_app(ip), host=host, port=port, log_level="info", access_log=False)

@@ -45,7 +45,7 @@ def test_a_backup_restores_the_data_and_the_audit_chain(ip: InclusionPractice, t
 def test_a_backup_never_overwrites_a_file(ip: InclusionPractice, tmp_path: Path) -> None:
     file = tmp_path / "exists.bin"
     file.write_text("precious")
-    with pytest.raises(InvalidInput, match="file: .* already exists"):
+    with pytest.raises(InvalidInput, match=r"file: .* already exists"):
         backup(ip.db.url, file)
     assert file.read_text() == "precious"
 

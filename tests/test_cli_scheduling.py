@@ -50,7 +50,7 @@ def test_reception_generates_finds_books_and_cancels_from_the_command_line(
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     code, out, _ = _run(capsys, "slots", "find", "--patient", str(practice["interp"]), "--from",
                         tomorrow, "--limit", "2")
-    assert code == 0 and "needs: interpreter: pl" in out and "why: double appointment" in out
+    assert code == 0 and "needs: interpreter: Polish" in out and "why: double appointment" in out
     first = re.findall(r"--slot (\d+)", out)
     code, out, _ = _run(capsys, "--as", "reception1", "appointment", "book", "--patient",
                         str(practice["interp"]), "--slot", first[0])

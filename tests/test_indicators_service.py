@@ -97,7 +97,10 @@ def test_non_clinical_roles_never_see_a_restricted_category_named(ip: InclusionP
     _practice(ip)
     manager = ip.indicators.explain(actors["manager"], "IH012", 2, "2025/26")
     clinician = ip.indicators.explain(actors["clinician"], "IH012", 2, "2025/26")
-    assert manager.population == clinician.population == "missing"
+    # On the register only through substance use: a manager must not learn that from the list.
+    assert clinician.population == "missing" and manager.population == "not in denominator"
+    assert 2 not in {p.patient_id for p in ip.indicators.patients(actors["manager"], "IH012",
+                                                                   "2025/26").missing}
     assert "substance_use" not in " ".join(s.rule + s.detail for s in manager.steps)
     assert "a restricted category" in " ".join(s.rule + s.detail for s in manager.steps)
     assert "substance_use" in " ".join(s.rule + s.detail for s in clinician.steps)
@@ -148,7 +151,8 @@ def test_the_cli_runs_lists_explains_and_validates(
     assert main([*base, "run", "--period", "2025/26", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["set"] == "inclusion-health-les"
     assert main([*base, "missing", "IH011", "--period", "2025/26"]) == 0
-    assert "2 to do" in capsys.readouterr().out
+    # Patient 2 is on the register only through substance use: not on a manager's worklist.
+    assert "1 to do" in capsys.readouterr().out
     assert main([*base, "explain", "IH011", "--patient", "4", "--period", "2025/26"]) == 0
     assert "excepted" in capsys.readouterr().out
     assert main([*base, "list"]) == 0

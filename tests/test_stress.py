@@ -20,15 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing as mp
 import random
+import sqlite3
 import time
 from collections import Counter
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.errors import Conflict
+from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.patients import NewPatient
 from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.tables import (
@@ -91,8 +96,8 @@ def _terminal(url: str, number: int, patients: list[int], slots: list[int], barr
                                               rng.randint(1, 28)),
                     )
                     r = desk.patients.register(actor, person, decision="new_person")
-                    done["register"].append(r.patient.id)
-                    known.append(r.patient.id)
+                    done["register"].append(int(r.patient.id or 0))
+                    known.append(int(r.patient.id or 0))
                 elif op == "book":
                     b = desk.appointments.book(actor, rng.choice(known), [rng.choice(slots)])
                     done["book"].append(b.appointment.id)
@@ -222,7 +227,7 @@ def test_terminals_working_at_once_lose_nothing_and_hold_no_slot_twice(
             assert appointments[i].status == "dna"
             assert appointments[i].cancelled_at is None
         dna_events = s.exec(select(DnaEvent.appointment_id)).all()
-        assert sorted(dna_events) == sorted(done["dna"])
+        assert sorted(int(i or 0) for i in dna_events) == sorted(done["dna"])
 
     # One audit row per successful operation, naming the row it wrote.
     assert sorted(map(int, _audited_ids(ip, "register_patient", "patient"))) == sorted(
@@ -236,3 +241,44 @@ def test_terminals_working_at_once_lose_nothing_and_hold_no_slot_twice(
     assert len(_audited_ids(ip, "record_dna", "dna_event")) == len(done["dna"])
     check = ip.audit.verify()
     assert check.ok, check
+
+
+TRANSIENT = [
+    pytest.param(sqlite3.OperationalError("database is locked"), id="sqlite-locked"),
+    pytest.param(psycopg.errors.SerializationFailure("could not serialize access"),
+                 id="postgresql-serialisation"),
+    pytest.param(psycopg.errors.DeadlockDetected("deadlock detected"), id="postgresql-deadlock"),
+]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("failure", TRANSIENT)
+def test_lock_and_serialisation_failures_are_retried_a_bounded_number_of_times_then_reported(
+    ip: InclusionPractice, failure: Exception
+) -> None:
+    attempts: list[int] = []
+
+    def always_busy(uow: object) -> None:
+        attempts.append(1)
+        raise OperationalError("UPDATE appointment ...", {}, failure)
+
+    before = ip.db.retries
+    with pytest.raises(Conflict, match="stayed busy after 4 attempts; try again"):
+        ip.db.run_write(SYSTEM, "stress_probe", always_busy)
+    assert len(attempts) == 4 and ip.db.retries - before == 3
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_failure_that_clears_is_retried_and_the_write_goes_through(
+    ip: InclusionPractice
+) -> None:
+    attempts: list[int] = []
+
+    def busy_once(uow: object) -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+        return "written"
+
+    assert ip.db.run_write(SYSTEM, "stress_probe", busy_once) == "written"
+    assert len(attempts) == 2

@@ -571,3 +571,30 @@ def adjustment_end_cmd(
     """End a reasonable adjustment."""
     a = get_practice(ctx).adjustments.end(acting_user(ctx), adjustment_id, on=parse_date(on, "--on"))
     typer.echo(f"ended adjustment {a.id} on {a.end}")
+
+
+@app.command("health-checks")
+def health_checks_cmd(
+    ctx: typer.Context,
+    days: int = typer.Option(7, "--days", help="Due within this many days (overdue always shown)."),
+) -> None:
+    """New-patient health checks to offer: overdue first."""
+    due = get_practice(ctx).patients.health_checks_due(acting_user(ctx), within_days=days)
+    if not due:
+        typer.echo("no new-patient health checks due")
+    for d in due:
+        mark = "OVERDUE " if d.overdue else ""
+        typer.echo(f"{mark}{d.due_date:%Y-%m-%d}  #{d.patient_id:<7} {d.display_name}"
+                   f"  (registered {d.registered_on:%Y-%m-%d})")
+
+
+@app.command("health-check-done")
+def health_check_done_cmd(
+    ctx: typer.Context,
+    patient_id: int = typer.Argument(...),
+    outcome: str = typer.Option(..., "--outcome", help="What was done."),
+) -> None:
+    """Record that a patient's new-patient health check is done."""
+    done = get_practice(ctx).patients.complete_health_check(acting_user(ctx), patient_id,
+                                                           outcome=outcome)
+    typer.echo(f"health check for #{done.patient_id} {done.display_name} recorded as done")

@@ -87,8 +87,12 @@ class AccessNeeds:
         """Short phrases for a banner, most important first."""
         out: list[str] = []
         if self.interpreter_language:
+            # Imported here: communication builds on this module.
+            from inclusion_practice.domain.communication import language_name
+
             mode = f" ({self.interpreter_mode.replace('_', ' ')})" if self.interpreter_mode else ""
-            out.append(f"interpreter: {self.interpreter_language}{mode}")
+            name = language_name(self.interpreter_language) or self.interpreter_language
+            out.append(f"interpreter: {name}{mode}")
         if self.double_appointment:
             out.append("double appointment")
         if self.flexible_dna:

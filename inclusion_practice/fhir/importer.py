@@ -910,6 +910,8 @@ class FhirImporter:
             for pid, record in records for r in record.registrations
             if (pid, r.kind.value, r.start) not in have
         ]
+        # The same patient twice in one batch gives each period once.
+        rows = list({(r["patient_id"], r["kind"], r["start_date"]): r for r in rows}.values())
         fhir_store.upsert_plain_insert(conn, actor, ACTION, "registration", rows, now)
 
     def _write_appointment(self, conn: Any, actor: Actor, now: dt.datetime, pid: int,

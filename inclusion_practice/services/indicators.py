@@ -2,21 +2,25 @@
 
 Who may: roles with ``RUN_INDICATORS`` (clinician, manager, admin). Restricted inclusion-health
 categories (sex work, substance use, refuge, modern slavery) are never named per patient to a
-non-clinical role: their worklist reasons and explanations say "a restricted category".
+non-clinical role: their worklist reasons and explanations say "a restricted category", and a
+patient on a register only through a restricted category is left out of their lists and
+explained as if that flag did not exist (the figures still count them).
 Stratification by category is aggregate and is shown to every role that may run indicators.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from sqlmodel import col, or_, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.periods import Period, parse_period
 from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
-from inclusion_practice.domain.roles import Permission, can_see_restricted
+from inclusion_practice.domain.roles import Permission, Role, can_see_restricted
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.indicators import memory_engine
 from inclusion_practice.indicators.definitions import (
@@ -38,6 +42,7 @@ from inclusion_practice.indicators.sql_engine import (
 from inclusion_practice.services.access import require
 from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database
+from inclusion_practice.storage.tables import Flag
 
 ENGINES = ("sql", "memory")
 
@@ -243,7 +248,7 @@ class IndicatorService:
         ind_set, ind = self._find(indicator_id, set_ref)
         restricted = self._restricted(can_see_restricted(role))
         with self._db.connection() as conn:
-            outcomes = SqlEngine(conn).outcomes(ind_set, ind.id, per)
+            outcomes = self._visible(role, ind, SqlEngine(conn).outcomes(ind_set, ind.id, per), per.end)
             names = patient_names(conn, [o.patient_id for o in outcomes])
             missing_ids = [o.patient_id for o in outcomes if o.missing]
             records = {r.id: r for r in load_records(conn, missing_ids)} if missing_ids else {}
@@ -273,10 +278,11 @@ class IndicatorService:
         self, actor: Actor | None, indicator_id: str, period: Period | str, set_ref: str | None = None
     ) -> list[PatientOutcome]:
         """Raw per-patient outcomes (for FHIR subject lists)."""
-        require(actor, Permission.RUN_INDICATORS)
+        role = require(actor, Permission.RUN_INDICATORS)
         ind_set, ind = self._find(indicator_id, set_ref)
+        per = self._period(period)
         with self._db.connection() as conn:
-            return SqlEngine(conn).outcomes(ind_set, ind.id, self._period(period))
+            return self._visible(role, ind, SqlEngine(conn).outcomes(ind_set, ind.id, per), per.end)
 
     def explain(
         self,
@@ -294,9 +300,11 @@ class IndicatorService:
             recs = load_records(conn, [patient_id])
         if not recs:
             raise NotFound("patient", patient_id)
-        ev = memory_engine.evaluate_patient(
-            ind, recs[0], per, ind_set.codelists, self._restricted(can_see_restricted(role))
-        )
+        hidden = self._restricted(can_see_restricted(role))
+        # As for the lists: a non-clinical role sees the patient as if restricted flags did not
+        # exist, so "on the register" can never give a restricted category away.
+        record = replace(recs[0], flags=tuple(f for f in recs[0].flags if f.category not in hidden))
+        ev = memory_engine.evaluate_patient(ind, record, per, ind_set.codelists, hidden)
         if ev.outcome is None:
             population = "not in denominator"
         elif ev.outcome.numerator:
@@ -306,6 +314,28 @@ class IndicatorService:
         else:
             population = "missing"
         return Explanation(ind.id, ind.title, patient_id, per, population, ev.steps)
+
+    def _visible(
+        self, role: Role, ind: Indicator, outcomes: list[PatientOutcome], on: dt.date
+    ) -> list[PatientOutcome]:
+        """The per-patient results a role may see. A non-clinical role sees only patients on
+        the register through a category it may see: listing the others would say which
+        restricted category they have. The aggregate figures still count everyone."""
+        hidden = self._restricted(can_see_restricted(role))
+        cats = ind.population.categories
+        if not hidden or not outcomes or (cats != "any" and not set(cats) & hidden):
+            return outcomes
+        ids = [o.patient_id for o in outcomes]
+        shown: set[int] = set()
+        with self._db.read() as uow:
+            for i in range(0, len(ids), 500):
+                stmt = select(Flag.patient_id).where(
+                    col(Flag.patient_id).in_(ids[i:i + 500]), col(Flag.category).not_in(hidden),
+                    Flag.start_date <= on, or_(col(Flag.end_date).is_(None), col(Flag.end_date) >= on))
+                if cats != "any":
+                    stmt = stmt.where(col(Flag.category).in_(cats))
+                shown.update(uow.session.exec(stmt).all())
+        return [o for o in outcomes if o.patient_id in shown]
 
     def _restricted(self, sees_restricted: bool) -> frozenset[str]:
         if sees_restricted:

@@ -78,8 +78,8 @@ from inclusion_practice.services.adjustments import active_adjustments, insert_a
 from inclusion_practice.services.flags import visible_flags
 from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
+from inclusion_practice.storage.patient_facts import NameKeyCache, load_needs, load_needs_many
 from inclusion_practice.storage.patient_facts import is_registered as _is_registered_row
-from inclusion_practice.storage.patient_facts import load_needs
 from inclusion_practice.storage.tables import Patient, Registration, Task
 
 HEALTH_CHECK_TASK = "new_patient_health_check"
@@ -287,10 +287,28 @@ def _reader(actor: Actor | None) -> Role:
     return Role(actor.role)
 
 
+@dataclass(frozen=True)
+class HealthCheckDue:
+    """An open new-patient health check."""
+
+    task_id: int
+    patient_id: int
+    display_name: str
+    registered_on: dt.date
+    due_date: dt.date
+    overdue: bool
+
+
+FUZZY_MIN_CHARS = 4
+"""Below this many letters a fuzzy match means little (type-ahead's first keystrokes): only
+substring matches are offered."""
+
+
 class PatientService:
     """Registration, identity, addresses, contact, communication — and role-filtered reads."""
 
     def __init__(self, db: Database, config: PracticeConfig, clock: Clock) -> None:
+        self._name_keys = NameKeyCache()
         self._db = db
         self._config = config
         self._clock = clock
@@ -762,6 +780,68 @@ class PatientService:
                 raise NotFound("patient", patient_id)
             return record_from_row(row, _periods(uow.session, patient_id))
 
+    def health_checks_due(
+        self, actor: Actor | None, *, within_days: int = 7, on: dt.date | None = None
+    ) -> list[HealthCheckDue]:
+        """New-patient health checks not yet done and due within ``within_days`` (overdue
+        first). Nothing waits for them; this is the list reception offers them from."""
+        _reader(actor)
+        if within_days < 0:
+            raise InvalidInput("within_days", "must be zero or more")
+        today = on or self._clock.today()
+        horizon = today + dt.timedelta(days=within_days)
+        with self._db.read() as uow:
+            rows = uow.session.exec(
+                select(Task, Patient)
+                .join(Patient, col(Patient.id) == col(Task.patient_id))
+                .where(Task.kind == HEALTH_CHECK_TASK, Task.status == "due",
+                       Task.due_date <= horizon)
+                .order_by(col(Task.due_date), col(Task.id))
+            ).all()
+            return [
+                HealthCheckDue(
+                    task_id=t.id or 0, patient_id=p.id or 0,
+                    display_name=f"{p.given_name} {p.family_name}",
+                    registered_on=t.created_on, due_date=t.due_date, overdue=t.due_date < today,
+                )
+                for t, p in rows
+            ]
+
+    def complete_health_check(
+        self, actor: Actor | None, patient_id: int, *, outcome: str, on: dt.date | None = None
+    ) -> HealthCheckDue:
+        """Mark the patient's open new-patient health check done, with what happened."""
+        require(actor, Permission.EDIT_PATIENT)
+        outcome = " ".join((outcome or "").split())
+        if not outcome:
+            raise InvalidInput("outcome", "say what was done (e.g. 'health check completed')")
+        if len(outcome) > 500:
+            raise InvalidInput("outcome", "is longer than 500 characters")
+        day = on or self._clock.today()
+
+        def work(uow: UnitOfWork) -> HealthCheckDue:
+            s = uow.session
+            patient = s.get(Patient, patient_id)
+            if patient is None:
+                raise NotFound("patient", patient_id)
+            task = s.exec(
+                select(Task).where(Task.patient_id == patient_id, Task.kind == HEALTH_CHECK_TASK,
+                                   Task.status == "due").order_by(col(Task.due_date))
+            ).first()
+            if task is None:
+                raise InvalidInput("patient_id", f"patient {patient_id} has no health check due")
+            if day < task.created_on:
+                raise InvalidInput("on", "is before the registration that created the check")
+            task.status = "done"
+            task.completed_on = day
+            task.outcome = outcome
+            s.add(task)
+            return HealthCheckDue(task.id or 0, patient_id,
+                                  f"{patient.given_name} {patient.family_name}",
+                                  task.created_on, task.due_date, task.due_date < day)
+
+        return self._db.run_write(actor, "complete_health_check", work)
+
     def show(self, actor: Actor | None, patient_id: int) -> PatientView:
         """The record as the actor's role may see it: restricted flags only for clinical roles;
         the needs that follow from every flag for all."""
@@ -814,6 +894,7 @@ class PatientService:
                 )
             ).all()
         ) if ids else set()
+        needs = load_needs_many(s, ids, today)
         out = []
         for r in rows:
             assert r.id is not None
@@ -829,7 +910,7 @@ class PatientService:
                     date_of_birth=r.date_of_birth, dob_estimated=r.dob_estimated,
                     sex=Sex(r.sex), nhs_number=r.nhs_number,
                     registered_today=r.id in registered, flag_labels=labels,
-                    needs=tuple(load_needs(s, r.id, today).summary()),
+                    needs=tuple(needs[r.id].summary()),
                     linked_to_id=r.linked_to_id,
                 )
             )
@@ -865,10 +946,11 @@ class PatientService:
                 for word in key.split():
                     stmt = stmt.where(col(Patient.name_key).contains(word))
                 rows = list(s.exec(stmt.order_by(col(Patient.name_key)).limit(limit)).all())
-                if len(rows) < limit:
+                if len(rows) < limit and len(key.replace(" ", "")) >= FUZZY_MIN_CHARS:
                     seen = {r.id for r in rows}
-                    keys = s.exec(select(Patient.id, Patient.name_key)).all()
-                    choices = {pid: k for pid, k in keys if pid not in seen}
+                    choices = {
+                        pid: k for pid, k in self._name_keys.current(s).items() if pid not in seen
+                    }
                     matches = process.extract(
                         key, choices, scorer=fuzz.token_set_ratio, limit=limit - len(rows),
                         score_cutoff=80,

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+
 from sqlalchemy.engine import make_url
 
 from inclusion_practice.errors import InvalidInput

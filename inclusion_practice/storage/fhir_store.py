@@ -119,13 +119,24 @@ def upsert(
     ids: list[int | None] = []
     to_insert: list[tuple[int, dict[str, Any]]] = []
     audit_rows: list[dict[str, Any]] = []
+    queued: dict[tuple[str, str], int] = {}
+    """Identity → position in ``to_insert``: the same resource twice in one batch is one row
+    (the later wins), not a duplicate-key failure of the whole batch."""
+    repeats: list[tuple[int, int]] = []
     for i, row in enumerate(rows):
         old = existing.get(str(row.get(key))) if row.get(key) else None
         if old is None and alt_key and row.get(alt_key):
             old = alt_existing.get(str(row[alt_key]))
         if old is None:
             ids.append(None)
-            to_insert.append((i, row))
+            idents = [(c, str(row[c])) for c in (key, alt_key) if c and row.get(c)]
+            seen = next((queued[x] for x in idents if x in queued), None)
+            if seen is not None:
+                to_insert[seen] = (to_insert[seen][0], row)
+                repeats.append((i, seen))
+            else:
+                queued.update({x: len(to_insert) for x in idents})
+                to_insert.append((i, row))
             continue
         ids.append(int(old["id"]))
         changes = {
@@ -149,6 +160,8 @@ def upsert(
         new_ids = [int(x) for x in result.scalars().all()]
         for (i, _), new_id in zip(to_insert, new_ids, strict=True):
             ids[i] = new_id
+        for i, seen in repeats:
+            ids[i] = new_ids[seen]
         counts.created[table_name] = len(new_ids)
         audit_rows.append(
             _audit(actor, action, now, table_name, f"{min(new_ids)}-{max(new_ids)}",

@@ -9,9 +9,10 @@ path reads them. Only role-safe needs leave this module, never flag categories.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from inclusion_practice.domain.needs import (
@@ -93,6 +94,10 @@ def registers(session: Session, patient_id: int, on: dt.date) -> set[str]:
             )
         ).all()
     )
+    return _registers_from_codes(codes)
+
+
+def _registers_from_codes(codes: set[str]) -> set[str]:
     out: set[str] = set()
     if codes & MENTAL_HEALTH_REGISTER_CODES:
         out.add("mental_health")
@@ -103,37 +108,92 @@ def registers(session: Session, patient_id: int, on: dt.date) -> set[str]:
 
 def load_needs(session: Session, patient_id: int, on: dt.date) -> AccessNeeds:
     """The patient's needs on ``on`` (flags and adjustments active that day)."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        return AccessNeeds()
-    flags = session.exec(
+    return load_needs_many(session, [patient_id], on).get(patient_id, AccessNeeds())
+
+
+def load_needs_many(session: Session, patient_ids: list[int], on: dt.date) -> dict[int, AccessNeeds]:
+    """Needs for many patients in four queries (search results and lists need this fast)."""
+    ids = sorted(set(patient_ids))
+    if not ids:
+        return {}
+    patients = {
+        p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(ids))).all()
+    }
+    flags: dict[int, list[Flag]] = {i: [] for i in ids}
+    for f in session.exec(
         select(Flag).where(
-            Flag.patient_id == patient_id,
+            col(Flag.patient_id).in_(ids),
             Flag.start_date <= on,
             or_(col(Flag.end_date).is_(None), col(Flag.end_date) >= on),
         )
-    ).all()
-    adjustments = session.exec(
+    ).all():
+        flags[f.patient_id].append(f)
+    adjustments: dict[int, list[Adjustment]] = {i: [] for i in ids}
+    for a in session.exec(
         select(Adjustment).where(
-            Adjustment.patient_id == patient_id,
+            col(Adjustment.patient_id).in_(ids),
             Adjustment.start_date <= on,
             or_(col(Adjustment.end_date).is_(None), col(Adjustment.end_date) >= on),
         )
-    ).all()
-    regs = registers(session, patient_id, on)
-    if any(f.category == "learning_disability" for f in flags):
-        regs.add("learning_disability")
-    return derive_needs(
-        [FlagFact(f.category, f.subcategory) for f in flags],
-        [AdjustmentFact(a.kind, a.detail) for a in adjustments],
-        CommunicationFact(
-            main_language=patient.main_language,
-            dialect=patient.dialect,
-            interpreter_needed=patient.interpreter_needed,
-            interpreter_mode=patient.interpreter_mode,
-            interpreter_gender=patient.interpreter_gender,
-            no_family_interpreter=patient.no_family_interpreter,
-        ),
-        contact_route=patient.contact_route,
-        registers=regs,
-    )
+    ).all():
+        adjustments[a.patient_id].append(a)
+    codes: dict[int, set[str]] = {i: set() for i in ids}
+    for event_pid, code in session.exec(
+        select(ClinicalEvent.patient_id, ClinicalEvent.code).where(
+            col(ClinicalEvent.patient_id).in_(ids),
+            col(ClinicalEvent.code).in_(
+                MENTAL_HEALTH_REGISTER_CODES | LEARNING_DISABILITY_REGISTER_CODES
+            ),
+            ClinicalEvent.event_date <= on,
+        )
+    ).all():
+        codes[event_pid].add(code)
+    out: dict[int, AccessNeeds] = {}
+    for maybe_pid, patient in patients.items():
+        assert maybe_pid is not None
+        pid = maybe_pid
+        regs = _registers_from_codes(codes[pid])
+        if any(f.category == "learning_disability" for f in flags[pid]):
+            regs.add("learning_disability")
+        out[pid] = derive_needs(
+            [FlagFact(f.category, f.subcategory) for f in flags[pid]],
+            [AdjustmentFact(a.kind, a.detail) for a in adjustments[pid]],
+            CommunicationFact(
+                main_language=patient.main_language,
+                dialect=patient.dialect,
+                interpreter_needed=patient.interpreter_needed,
+                interpreter_mode=patient.interpreter_mode,
+                interpreter_gender=patient.interpreter_gender,
+                no_family_interpreter=patient.no_family_interpreter,
+            ),
+            contact_route=patient.contact_route,
+            registers=regs,
+        )
+    return out
+
+
+class NameKeyCache:
+    """Every patient's folded name key, kept between searches.
+
+    Fuzzy matching compares the query with every name; reading 100,000 keys on each keystroke
+    took about half a second. The cache is reloaded only when the patient table has changed
+    (another terminal registered or renamed someone): a count, max id and max update time.
+    """
+
+    def __init__(self) -> None:
+        self._signature: tuple[object, ...] | None = None
+        self._keys: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def current(self, session: Session) -> dict[int, str]:
+        signature = tuple(
+            session.exec(
+                select(func.count(), func.max(Patient.id), func.max(Patient.updated_at))
+            ).one()
+        )
+        with self._lock:
+            if signature != self._signature:
+                rows = session.exec(select(Patient.id, Patient.name_key)).all()
+                self._keys = {pid: key for pid, key in rows if pid is not None}
+                self._signature = signature
+            return self._keys

@@ -15,8 +15,8 @@ import datetime as dt
 import functools
 import json
 import random
-from array import array
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +131,7 @@ def nhs_check_digit(nine: str) -> int | None:
 
 
 @functools.cache
-def _valid_test_range_bases() -> array:
+def _valid_test_range_bases() -> array[int]:
     """Every six-digit tail whose 999-prefixed number has a valid check digit (~909,000)."""
     return array("i", (b for b in range(10**6) if nhs_check_digit(f"999{b:06d}") is not None))
 

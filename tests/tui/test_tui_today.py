@@ -127,3 +127,32 @@ async def test_interpreters_to_book_are_listed_and_marked_booked_with_the_agency
         await settle(pilot)
         interp = ip.appointments.get(booked.appointment.id).interpreter
         assert interp is not None and interp.status == "booked" and interp.agency_ref == "LL-777"
+
+
+async def test_health_checks_due_are_listed_and_can_be_recorded_as_done(
+    app: InclusionPracticeApp, seeded: Seeded
+) -> None:
+    clock = app.ip.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(dt.timedelta(days=25))  # the seeded patients' checks fall due in 28 days
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "reception1")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Margaret Oduya" in text and "Amanuel Tesfay" in text
+        table = app.screen.query_one("#health", DataTable)
+        row = next(i for i, d in enumerate(app.screen.health_checks)  # type: ignore[attr-defined]
+                   if d.patient_id == seeded.plain)
+        table.move_cursor(row=row)
+        await pilot.pause()
+        await pilot.press("h")
+        await settle(pilot)
+        await type_text(pilot, "completed with the practice nurse")
+        await pilot.press("enter")
+        await settle(pilot)
+        reception = app.ip.users.actor("reception1")
+        still_due = {d.patient_id for d in app.ip.patients.health_checks_due(reception)}
+        assert seeded.plain not in still_due and seeded.interpreter in still_due

@@ -6,6 +6,7 @@ errors (:class:`InclusionPracticeError`) come back to the UI thread through ``ca
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -21,6 +22,7 @@ from tui.app import InclusionPracticeApp
 from tui.widgets.nav_bar import NavBar
 
 T = TypeVar("T")
+log = logging.getLogger("inclusion_practice.tui")
 
 
 class PracticeScreenMixin:
@@ -91,5 +93,16 @@ class SectionScreen(PracticeScreenMixin, Screen[None]):
             result = fn()
         except InclusionPracticeError as exc:
             self.app.call_from_thread(on_error, exc)
+            return
+        except Exception as exc:  # a bug: keep the desk working, log it for practice IT
+            log.exception("unexpected error in %s", getattr(fn, "__qualname__", fn))
+            self.app.call_from_thread(
+                self.notify,
+                f"Unexpected error ({type(exc).__name__}); details are in the log file. "
+                "Please tell practice IT.",
+                title="Something went wrong",
+                severity="error",
+                timeout=15,
+            )
             return
         self.app.call_from_thread(then, result)

@@ -20,6 +20,8 @@ from tui.screens.base import SectionScreen
 from tui.widgets.patient_banner import PatientBanner
 
 MIN_NAME_CHARS = 2
+SEARCH_LIMIT = 20
+"""Rows fetched per keystroke: a screenful at 120x40; the service builds needs for each row."""
 
 
 class FindPatientScreen(SectionScreen):
@@ -80,7 +82,7 @@ class FindPatientScreen(SectionScreen):
     def search(self, query: str) -> None:
         """Ask the patient service; drop the answer if a newer keystroke superseded it."""
         try:
-            items = self.ip.patients.find(self.actor, query, limit=30)
+            items = self.ip.patients.find(self.actor, query, limit=SEARCH_LIMIT)
         except InclusionPracticeError as exc:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._search_failed, query, exc)

@@ -23,7 +23,8 @@ from tui.screens.base import SectionScreen
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    """Achievement is already a percentage (A / (B − C) × 100)."""
+    return "—" if value is None else f"{value:.1f}%"
 
 
 class ManagerScreen(SectionScreen):

@@ -1,4 +1,5 @@
-"""Today: arrivals, interpreters to book for the next days, and the DNA worklist.
+"""Today: arrivals, interpreters to book for the next days, the DNA worklist and the new-patient
+health checks due.
 
 Reception marks each appointment arrived, seen, did not attend (DNA) or left without being seen,
 and records walk-ins. Recording a DNA runs the library's DNA policy; for a flagged patient that
@@ -22,13 +23,18 @@ from inclusion_practice.domain.roles import Permission
 from inclusion_practice.services.appointments import AppointmentInfo, AttendanceResult
 from inclusion_practice.services.dna import DnaActionInfo, DnaExplanation
 from inclusion_practice.services.interpreters import InterpreterDue
+from inclusion_practice.services.patients import HealthCheckDue
 from inclusion_practice.services.schedule import SessionInfo
 from tui.screens.base import SectionScreen
 
 INTERPRETER_DAYS = 3
 """Interpreters to book for tomorrow and the two days after (agencies need notice)."""
 
-VIEWS = {"arrivals": "Arrivals", "interpreters": "Interpreters", "dna": "DNA worklist"}
+HEALTH_CHECK_DAYS = 7
+"""New-patient health checks due within a week (and any overdue) are offered at the desk."""
+
+VIEWS = {"arrivals": "Arrivals", "interpreters": "Interpreters", "dna": "DNA worklist",
+         "health": "Health checks"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class TodayData:
 
 
 class TodayScreen(SectionScreen):
-    """Three lists, switched with 1, 2 and 3."""
+    """Four lists, switched with 1, 2, 3 and 4."""
 
     SECTION = "today"
     BINDINGS = [
@@ -46,6 +52,7 @@ class TodayScreen(SectionScreen):
         Binding("1", "view('arrivals')", "Arrivals", show=False),
         Binding("2", "view('interpreters')", "Interpreters", show=False),
         Binding("3", "view('dna')", "DNA worklist", show=False),
+        Binding("4", "view('health')", "Health checks", show=False),
         Binding("a", "mark('arrived')", "Arrived"),
         Binding("s", "mark('seen')", "Seen"),
         Binding("d", "mark('dna')", "DNA"),
@@ -54,6 +61,7 @@ class TodayScreen(SectionScreen):
         Binding("b", "interpreter_booked", "Booked"),
         Binding("c", "interpreter_cancelled", "Cancelled"),
         Binding("o", "outcome", "Record outcome"),
+        Binding("h", "health_check_done", "Check done"),
         Binding("r", "refresh", "Refresh"),
     ]
 
@@ -64,6 +72,7 @@ class TodayScreen(SectionScreen):
         self.sessions: list[SessionInfo] = []
         self.interpreters: list[InterpreterDue] = []
         self.actions: list[DnaActionInfo] = []
+        self.health_checks: list[HealthCheckDue] = []
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="today-title")
@@ -73,6 +82,7 @@ class TodayScreen(SectionScreen):
             with Vertical(id="dna"):
                 yield DataTable(id="dna-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="dna-explanation")
+            yield DataTable(id="health", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#arrivals", DataTable).add_columns(
@@ -81,6 +91,7 @@ class TodayScreen(SectionScreen):
             "When", "Patient", "Language", "Mode", "Mins", "To do", "Agency ref")
         self.query_one("#dna-table", DataTable).add_columns(
             "Due", "Patient", "Action", "Policy", "Priority")
+        self.query_one("#health", DataTable).add_columns("Due", "Patient", "Registered", "")
         self.action_view("arrivals")
         self.action_refresh()
 
@@ -93,7 +104,7 @@ class TodayScreen(SectionScreen):
         self.view = view
         self.query_one("#today-views", ContentSwitcher).current = view
         today = self.practice_app.clock.today()
-        keys = "   1 Arrivals · 2 Interpreters · 3 DNA worklist"
+        keys = "   1 Arrivals · 2 Interpreters · 3 DNA · 4 Health checks"
         self.query_one("#today-title", Static).update(f"{VIEWS[view]}, {today:%a %d %b}{keys}")
         table_id = "dna-table" if view == "dna" else view
         self.query_one(f"#{table_id}", DataTable).focus()
@@ -106,6 +117,8 @@ class TodayScreen(SectionScreen):
             return self.view == "interpreters" and self.practice_app.may(Permission.BOOK)
         if action == "outcome":
             return self.view == "dna" and self.practice_app.may(Permission.RECORD_DNA_OUTCOME)
+        if action == "health_check_done":
+            return self.view == "health" and self.practice_app.may(Permission.EDIT_PATIENT)
         return True
 
     def action_refresh(self) -> None:
@@ -119,6 +132,10 @@ class TodayScreen(SectionScreen):
         self.call_service(lambda: self.ip.interpreters.due(days=INTERPRETER_DAYS),
                           self._show_interpreters)
         self.call_service(lambda: self.ip.dna.worklist(include_later=True), self._show_worklist)
+        self.call_service(
+            lambda: self.ip.patients.health_checks_due(self.actor, within_days=HEALTH_CHECK_DAYS),
+            self._show_health_checks,
+        )
 
     # --- arrivals -----------------------------------------------------------------------
 
@@ -314,5 +331,40 @@ class TodayScreen(SectionScreen):
         self.app.push_screen(
             TextPromptDialog("Record the outcome", "e.g. keyworker found him; rebooked",
                              f"{a.patient_name}: {a.label}"),
+            save,
+        )
+
+    # --- new-patient health checks ------------------------------------------------------
+
+    def _show_health_checks(self, due: list[HealthCheckDue]) -> None:
+        self.health_checks = due
+        table = self.query_one("#health", DataTable)
+        table.clear()
+        for d in due:
+            table.add_row(f"{d.due_date:%a %d %b}", d.display_name, f"{d.registered_on:%d %b %Y}",
+                          "OVERDUE" if d.overdue else "", key=str(d.task_id))
+        if not due:
+            table.add_row("", f"No new-patient health checks due in the next {HEALTH_CHECK_DAYS}"
+                          " days", "", "", key="none")
+
+    def action_health_check_done(self) -> None:
+        from tui.dialogs.text_prompt import TextPromptDialog
+
+        table = self.query_one("#health", DataTable)
+        if not self.health_checks or not 0 <= table.cursor_row < len(self.health_checks):
+            return
+        check = self.health_checks[table.cursor_row]
+
+        def save(outcome: str | None) -> None:
+            if outcome:
+                self.call_service(
+                    lambda: self.ip.patients.complete_health_check(
+                        self.actor, check.patient_id, outcome=outcome),
+                    self.notify_and("Health check recorded", self.action_refresh),
+                )
+
+        self.app.push_screen(
+            TextPromptDialog("Health check done", "e.g. completed with the nurse",
+                             f"{check.display_name}, due {check.due_date:%d %b}"),
             save,
         )
