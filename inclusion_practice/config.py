@@ -405,7 +405,12 @@ def load_config(path: Path | None = None) -> PracticeConfig:
         candidates.append(DEFAULT_CONFIG_FILE)
     if candidates:
         chosen = candidates[0]
-        return parse_config(chosen.read_text(encoding="utf-8"), str(chosen))
+        try:
+            text = chosen.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:  # a folder, unreadable, not UTF-8
+            raise ConfigError(f"{chosen}: cannot be read as a UTF-8 text file "
+                              f"({type(exc).__name__})") from None
+        return parse_config(text, str(chosen))
     return parse_config(example_config_text(), "example practice.toml (built in)")
 
 

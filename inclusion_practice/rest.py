@@ -405,7 +405,10 @@ def create_app(ip: InclusionPractice) -> FastAPI:
 
     @app.post("/", tags=["import"], summary="Import a transaction or collection Bundle")
     def post_bundle(who: Caller, bundle: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-        if len(bundle.get("entry") or []) > MAX_BODY_ENTRIES:
+        entries = bundle.get("entry")
+        if entries is not None and not isinstance(entries, list):
+            raise InvalidInput("Bundle.entry", "must be a list of entries")
+        if len(entries or []) > MAX_BODY_ENTRIES:
             raise InvalidInput("Bundle.entry", f"more than {MAX_BODY_ENTRIES} entries: split it")
         report = FhirImporter(ip.db, ip.config, ip.clock).import_bundle(who, bundle)
         refused = report.kind == "transaction" and not report.committed

@@ -419,6 +419,11 @@ def test_commands_are_allowed_or_refused_by_role_and_show_no_restricted_flag(
             assert code == 0, (argv, role, text)
             if not can_see_restricted(role):
                 assert _leaks(text) == [], (argv, role)
+    # A refused export leaves an existing file as it was (it was truncated before the check).
+    keep = tmp_path / "keep.json"
+    keep.write_text("earlier export", encoding="utf-8")
+    assert cli("reception1", ["fhir", "export", "--out", str(keep)])[0] == 2
+    assert keep.read_text(encoding="utf-8") == "earlier export"
     _, shown = cli("drokafor", ["patient", "show", "{a}"], a=flagged["a"])
     assert "sex work" in shown.lower()  # the clinician's view is the positive control
     for role in (Role.MANAGER, Role.ADMIN):

@@ -525,7 +525,8 @@ _ARG_VALUES = st.one_of(
     st.sampled_from(["1", "2", "3", "0", "-1", "2026-11-23", "2026-11-24T10:00", "2025-26",
                      "2026-Q3", "female", "permanent", "patient", "practice", "dr-okafor",
                      "homelessness", "sex_work", "quiet_space", "pl", "json", "csv", "sql",
-                     "LS1 1AA", VALID_NHS, "ih-les", "out.json", "99999999999999999999"]),
+                     "LS1 1AA", VALID_NHS, "ih-les", "out.json", "99999999999999999999",
+                     ".", "", "not-utf8.bin", "empty.txt", "out-folder"]),
     st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=30),
 )
 
@@ -535,6 +536,8 @@ def _argv(draw: st.DrawFn) -> list[str]:
     path, params = draw(st.sampled_from(_COMMANDS))
     argv = ["--as", draw(st.sampled_from(["reception1", "drokafor", "manager1", "admin1",
                                           "nobody"]))]
+    if draw(st.integers(0, 9)) == 0:
+        argv = ["--config", draw(_ARG_VALUES), *argv]
     argv += path
     for p in params:
         if getattr(p, "param_type_name", "") == "argument":
@@ -561,6 +564,9 @@ def test_fuzzed_command_lines_exit_0_or_2_with_one_clear_line_and_no_traceback(
     log = tmp_path / "inclusion-practice.log"
     monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(log))
     monkeypatch.setenv("INCLUSION_PRACTICE_DB", db_url)
+    (tmp_path / "not-utf8.bin").write_bytes(b"\xff\xfe\x00 not text")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "out-folder").mkdir()
     codes: Counter[int] = Counter()
 
     @fuzz(200)
@@ -651,6 +657,26 @@ def test_fuzzed_api_requests_get_a_result_or_a_4xx_operation_outcome(
     print(f"\n[fuzz] REST statuses ({ip.db.dialect}): {dict(statuses)}")
     ok = client.get("/Patient", headers={"Authorization": f"Bearer {tokens['clinician']}"})
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("entry", [5, "x", {"resource": {}}, True])
+def test_a_posted_bundle_whose_entry_is_not_a_list_is_a_400_not_a_server_error(
+    ip: InclusionPractice, actors: dict[str, Actor], entry: Any
+) -> None:
+    """Found by the API fuzzing: ``len(entry)`` of a number was a 500."""
+    from fastapi.testclient import TestClient
+
+    from inclusion_practice.rest import create_app
+    from inclusion_practice.services.access import SYSTEM
+    from inclusion_practice.services.api_tokens import ApiTokenService
+
+    token = ApiTokenService(ip.db).create(SYSTEM, actors["admin"].username, "fuzz")
+    resp = TestClient(create_app(ip)).post(
+        "/", json={"resourceType": "Bundle", "type": "collection", "entry": entry},
+        headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 400
+    assert resp.json()["issue"][0]["expression"] == ["Bundle.entry"]
 
 
 def test_the_example_config_and_shipped_files_still_parse() -> None:

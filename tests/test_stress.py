@@ -186,7 +186,7 @@ def test_terminals_working_at_once_lose_nothing_and_hold_no_slot_twice(
     outcomes: Counter[str] = Counter()
     for r in reports:
         outcomes.update(r["outcomes"])
-    ops = sum(outcomes.values())
+    ops = sum(n for key, n in outcomes.items() if not key.endswith("nothing to do"))
     seconds = max(r["seconds"] for r in reports)
     retries = sum(r["retries"] for r in reports)
     engine = ip.db.dialect

@@ -190,7 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as exc:
         import click
+        from sqlalchemy.exc import OperationalError
 
+        if isinstance(exc, OperationalError) and exc.statement is None:
+            # Could not connect (server down, wrong URL, no such folder): not a bug.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            typer.echo(f"error: cannot open the database: {reason}", err=True)
+            return 2
         # Typer vendors its own click (typer._click), whose exceptions are not click's: accept
         # both. A usage error or an unreadable file is bad input: one line, exit 2.
         if isinstance(exc, click.exceptions.ClickException | typer.TyperException) and hasattr(

@@ -8,7 +8,7 @@ import json
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
-from inclusion_practice.cli.schedule import parse_date
+from inclusion_practice.cli.dates import parse_date
 from inclusion_practice.errors import InvalidInput, SlotJustTaken
 from inclusion_practice.services.appointments import AppointmentInfo
 
@@ -182,6 +182,7 @@ def list_cmd(
 ) -> None:
     """The day's appointments."""
     d = parse_date(day, "--day")
-    assert d is not None
+    if d is None:
+        raise InvalidInput("--day", "give a date (YYYY-MM-DD) or today")
     for a in get_practice(ctx).appointments.for_day(d, clinician):
         typer.echo(_line(a))

@@ -7,12 +7,12 @@ for clinicians; everyone sees the needs that follow from them.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.dates import parse_date
 from inclusion_practice.domain.addresses import CorrespondenceKind
 from inclusion_practice.domain.communication import language_name
 from inclusion_practice.domain.needs import AccessNeeds
@@ -26,18 +26,6 @@ flag_app = typer.Typer(no_args_is_help=True)
 adjust_app = typer.Typer(no_args_is_help=True)
 app.add_typer(flag_app, name="flag", help="Inclusion-health flags: add, end, list, due for review.")
 app.add_typer(adjust_app, name="adjustment", help="Reasonable adjustments: add, end.")
-
-
-def parse_date(text: str | None, field: str) -> dt.date | None:
-    """``YYYY-MM-DD`` or ``today``; errors name the option."""
-    if text is None or not text.strip():
-        return None
-    if text.strip().lower() == "today":
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(field, f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _dob(p: PatientListItem | PatientView) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
-from inclusion_practice.cli.patient import parse_date
+from inclusion_practice.cli.dates import parse_date
 from inclusion_practice.domain.periods import financial_year_of, parse_period
 from inclusion_practice.errors import InvalidInput
 
@@ -91,6 +91,7 @@ def registered_on_cmd(
 ) -> None:
     """How many patients were registered on a date (any registration type)."""
     d = parse_date(day, "day")
-    assert d is not None
+    if d is None:
+        raise InvalidInput("day", "give a date (YYYY-MM-DD)")
     ids = get_practice(ctx).patients.registered_on(d)
     typer.echo(f"{len(ids)} patients registered on {d}")

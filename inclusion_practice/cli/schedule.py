@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.dates import parse_date
 from inclusion_practice.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 slots_app = typer.Typer(no_args_is_help=True)
-
-
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    """``YYYY-MM-DD``, ``today`` or ``tomorrow``; a clear error naming the option otherwise."""
-    if value is None:
-        return None
-    if value == "today":
-        return dt.date.today()
-    if value == "tomorrow":
-        return dt.date.today() + dt.timedelta(days=1)
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(option, f"{value!r} is not a date like 2026-11-23") from None
 
 
 @app.command("generate")

@@ -111,6 +111,7 @@ class FhirExporter:
     def write_bundle(self, actor: Actor | None, out: Path, flt: ExportFilter = ExportFilter(),
                      progress: Progress | None = None) -> ExportSummary:
         """One collection Bundle, written entry by entry."""
+        require(actor, Permission.EXPORT_DATA)  # before the file is created or truncated
         summary = ExportSummary()
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8") as fh:
@@ -123,6 +124,8 @@ class FhirExporter:
                      progress: Progress | None = None) -> ExportSummary:
         """``<Type>.ndjson`` per resource type (files for empty types are not written)."""
         role = require(actor, Permission.EXPORT_DATA)
+        if folder.exists() and not folder.is_dir():
+            raise InvalidInput("out", f"{folder} is a file: NDJSON is written to a folder")
         folder.mkdir(parents=True, exist_ok=True)
         summary = ExportSummary()
         for rtype in flt.types:

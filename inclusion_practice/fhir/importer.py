@@ -193,8 +193,13 @@ def _bundle_entry(i: int, item: Any) -> Entry:
 
 
 def _ndjson_entries(path: Path) -> Iterator[Entry]:
-    with path.open("r", encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield Entry(f"line {n}", None, problem="not UTF-8 text")
+                continue
             if not line.strip():
                 continue
             try:

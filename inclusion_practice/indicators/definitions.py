@@ -689,10 +689,15 @@ def _codelists_used(ind: Indicator) -> set[str]:
 
 def load_set_file(path: Path, extra_categories: Mapping[str, Any] | None = None) -> IndicatorSet:
     """Load a set from a file; code lists from a ``codelists/`` folder next to it win."""
-    if not path.exists():
+    if not path.is_file():  # a folder (or "" which is ".") is not a set either
         raise DefinitionError(f"{path}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(f"{path}: cannot be read as a UTF-8 text file "
+                              f"({type(exc).__name__})") from None
     lists = load_codelists(path.parent / "codelists")
-    return parse_set(path.read_text(encoding="utf-8"), str(path), lists, extra_categories)
+    return parse_set(text, str(path), lists, extra_categories)
 
 
 def shipped_set_names() -> list[str]:

@@ -620,7 +620,8 @@ class PatientService:
         window = self._config.registration.health_check_window_days
 
         def work(uow: UnitOfWork) -> RegistrationResult:
-            row = uow.session.get(Patient, patient_id)
+            # Locked so two terminals re-registering one person cannot both see no overlap.
+            row = uow.session.get(Patient, patient_id, with_for_update=True)
             if row is None:
                 raise NotFound("patient", patient_id)
             existing = _periods(uow.session, patient_id)

@@ -42,6 +42,8 @@ def backup(url: str, target: Path) -> int:
     """Write a backup of the database at ``url`` to ``target``; returns its size in bytes."""
     if target.exists():
         raise InvalidInput("file", f"{target} already exists: choose a new name")
+    if not target.parent.is_dir():
+        raise InvalidInput("file", f"{target.parent} is not a folder")
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         source = sqlite3.connect(_sqlite_path(url))

@@ -12,11 +12,9 @@ Patients are built and written in batches, so memory stays flat from 1,000 to 1,
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import random
 import time
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,23 +128,27 @@ def nhs_check_digit(nine: str) -> int | None:
     return None if check == 10 else check
 
 
-@functools.cache
-def _valid_test_range_bases() -> array[int]:
-    """Every six-digit tail whose 999-prefixed number has a valid check digit (~909,000)."""
-    return array("i", (b for b in range(10**6) if nhs_check_digit(f"999{b:06d}") is not None))
+TEST_RANGE_CAPACITY = 900_000
+"""Patients that get a unique synthetic NHS number; any beyond (million-patient benchmarks) get
+none, which the record then explains with an unavailable reason."""
 
 
 def synthetic_nhs_number(patient_id: int) -> str | None:
     """A unique, valid NHS number in the 999 range, which is never issued to real people.
 
-    A bijective scramble of the patient id picks one of the valid tails, so numbers never
-    collide; beyond the ~909,000 valid tails (million-patient benchmarks) patients get none.
+    The id's last five digits are scrambled (a bijection) into the number's middle; its higher
+    digits choose which of the valid final digits to use (changing that digit moves the
+    modulus-11 sum through ten different residues, so at least nine of ten are valid). Distinct
+    ids below :data:`TEST_RANGE_CAPACITY` therefore never share a number.
     """
-    table = _valid_test_range_bases()
-    if patient_id > len(table):
+    if not 0 < patient_id < TEST_RANGE_CAPACITY:
         return None
-    base = table[(patient_id * 7919) % len(table)]
-    nine = f"999{base:06d}"
+    choice, low = divmod(patient_id, 100_000)
+    middle = f"999{(low * 7919) % 100_000:05d}"
+    partial = sum(int(d) * w for d, w in zip(middle, range(10, 2, -1), strict=True))
+    # The ninth digit has weight 2; the number is invalid only when the sum is 1 mod 11.
+    valid = [d for d in range(10) if (partial + 2 * d) % 11 != 1]
+    nine = f"{middle}{valid[choice]}"
     return nine + str(nhs_check_digit(nine))
 
 
