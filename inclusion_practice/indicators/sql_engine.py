@@ -70,6 +70,7 @@ from inclusion_practice.indicators.records import (
 )
 from inclusion_practice.indicators.results import IndicatorTally, PatientOutcome
 from inclusion_practice.storage import tables as t
+from inclusion_practice.storage.patient_facts import registration_covers
 
 _patient = t.Patient.__table__  # type: ignore[attr-defined]
 _registration = t.Registration.__table__  # type: ignore[attr-defined]
@@ -268,11 +269,7 @@ class SqlEngine:
         pend = period.end
 
         # Registered on the period end.
-        active_reg = and_(
-            _registration.c.start_date <= pend,
-            or_(_registration.c.end_date.is_(None), _registration.c.end_date >= pend),
-            or_(_registration.c.planned_end.is_(None), _registration.c.planned_end >= pend),
-        )
+        active_reg = registration_covers(pend, _registration)
         reg = (
             select(_registration.c.patient_id, func.max(_registration.c.start_date).label("reg_start"))
             .where(active_reg)
@@ -787,11 +784,7 @@ def load_records(conn: Connection, patient_ids: Sequence[int] | None = None) -> 
 def registered_count(conn: Connection, day: dt.date) -> int:
     """Patients registered on ``day`` (the list size for the QOF list-size index)."""
     r = _registration
-    stmt = select(func.count(func.distinct(r.c.patient_id))).where(
-        r.c.start_date <= day,
-        or_(r.c.end_date.is_(None), r.c.end_date >= day),
-        or_(r.c.planned_end.is_(None), r.c.planned_end >= day),
-    )
+    stmt = select(func.count(func.distinct(r.c.patient_id))).where(registration_covers(day, r))
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -78,7 +78,12 @@ from inclusion_practice.services.adjustments import active_adjustments, insert_a
 from inclusion_practice.services.flags import visible_flags
 from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
-from inclusion_practice.storage.patient_facts import NameKeyCache, load_needs, load_needs_many
+from inclusion_practice.storage.patient_facts import (
+    NameKeyCache,
+    load_needs,
+    load_needs_many,
+    registration_covers,
+)
 from inclusion_practice.storage.patient_facts import is_registered as _is_registered_row
 from inclusion_practice.storage.tables import Patient, Registration, Task
 
@@ -344,11 +349,7 @@ class PatientService:
         """Ids of every patient registered on ``on`` (as of any date)."""
         with self._db.read() as uow:
             ids = uow.session.exec(
-                select(Registration.patient_id).where(
-                    Registration.start_date <= on,
-                    or_(col(Registration.end_date).is_(None), col(Registration.end_date) >= on),
-                    or_(col(Registration.planned_end).is_(None), col(Registration.planned_end) >= on),
-                )
+                select(Registration.patient_id).where(registration_covers(on))
             ).all()
             return sorted(set(ids))
 
@@ -887,11 +888,7 @@ class PatientService:
         registered = set(
             s.exec(
                 select(Registration.patient_id).where(
-                    col(Registration.patient_id).in_(ids),
-                    Registration.start_date <= today,
-                    or_(col(Registration.end_date).is_(None), col(Registration.end_date) >= today),
-                    or_(col(Registration.planned_end).is_(None),
-                        col(Registration.planned_end) >= today),
+                    col(Registration.patient_id).in_(ids), registration_covers(today)
                 )
             ).all()
         ) if ids else set()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
 from inclusion_practice.domain.needs import (
@@ -70,13 +71,24 @@ def patient_names(session: Session, patient_ids: set[int]) -> dict[int, str]:
     return {int(r.id): f"{r.given_name} {r.family_name}" for r in rows if r.id is not None}
 
 
+def registration_covers(on: dt.date, registration: Any = None) -> ColumnElement[bool]:
+    """The one "registered on a day" rule as SQL: a registration started by ``on`` and neither
+    ended (deregistered) nor expired (temporary, immediately necessary) before it.
+
+    ``registration`` is the table or an alias of it (the indicator compiler aliases it).
+    """
+    c = (registration if registration is not None else Registration.__table__).c  # type: ignore[attr-defined]
+    return and_(
+        c.start_date <= on,
+        or_(c.end_date.is_(None), c.end_date >= on),
+        or_(c.planned_end.is_(None), c.planned_end >= on),
+    )
+
+
 def is_registered(session: Session, patient_id: int, on: dt.date) -> bool:
-    """Registered on ``on``: a registration started by then and not ended or expired before."""
+    """Registered on ``on``."""
     stmt = select(Registration.id).where(
-        Registration.patient_id == patient_id,
-        Registration.start_date <= on,
-        or_(col(Registration.end_date).is_(None), col(Registration.end_date) >= on),
-        or_(col(Registration.planned_end).is_(None), col(Registration.planned_end) >= on),
+        Registration.patient_id == patient_id, registration_covers(on)
     )
     return session.exec(stmt).first() is not None
 

@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
 )
 
+from inclusion_practice.storage.patient_facts import registration_covers
 from inclusion_practice.storage.tables import (
     Appointment,
     DnaAction,
@@ -76,10 +77,7 @@ def registered_on(patient_id: Any, day: dt.date) -> ColumnElement[bool]:
     """EXISTS a registration covering ``day`` for ``patient_id`` (a column)."""
     return exists(
         select(literal(1)).where(
-            _r.patient_id == patient_id,
-            _r.start_date <= day,
-            or_(_r.end_date.is_(None), _r.end_date >= day),
-            or_(_r.planned_end.is_(None), _r.planned_end >= day),
+            _r.patient_id == patient_id, registration_covers(day)
         )
     )
 
