@@ -165,3 +165,13 @@ def test_the_database_itself_refuses_to_change_or_delete_audit_rows(
     with pytest.raises(DBAPIError, match="append-only"), ip.db.engine.begin() as conn:
         conn.execute(text(statement))
     assert ip.audit.verify().rows == 1
+
+
+def test_the_chain_is_verified_across_batches(ip: InclusionPractice) -> None:
+    actor = Actor("reception1", "receptionist")
+    for _ in range(5):
+        with ip.db.write(actor, "register_patient") as uow:
+            uow.session.add(_patient(ip.clock.now()))
+            uow.commit()
+    assert ip.audit.verify(batch=2) == ip.audit.verify(batch=100)
+    assert ip.audit.verify(batch=2).rows == 5 and ip.audit.verify(batch=2).ok

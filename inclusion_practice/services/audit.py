@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor, verify_chain
+from inclusion_practice.storage.audit import GENESIS, Actor, verify_chain
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import AuditEvent
 
@@ -60,9 +60,9 @@ class AuditService:
             return len(uow.session.exec(select(AuditEvent.id)).all())
 
     def verify(self, batch: int = 10_000) -> ChainCheck:
-        """Walk the chain in id order; report the first row whose hash does not follow."""
+        """Walk the chain in id order, a batch at a time; report the first row that breaks it."""
         total = 0
-        last_hash: str | None = None
+        prev = GENESIS
         last_id = 0
         with self._db.read() as uow:
             while True:
@@ -72,27 +72,9 @@ class AuditService:
                 ).all()
                 if not rows:
                     return ChainCheck(total, None)
-                dicts = [r.model_dump() for r in rows]
-                if last_hash is not None:
-                    # verify_chain starts at genesis; splice in the previous batch's last hash.
-                    dicts.insert(0, {"id": last_id, "prev_hash": "", "hash": last_hash, "_seed": True})
-                bad = _verify_spliced(dicts)
+                bad = verify_chain([r.model_dump() for r in rows], prev)
                 if bad is not None:
                     return ChainCheck(total, bad)
                 total += len(rows)
                 last_id = rows[-1].id or 0
-                last_hash = rows[-1].hash
-
-
-def _verify_spliced(rows: list[dict[str, Any]]) -> int | None:
-    if rows and rows[0].get("_seed"):
-        seed = rows[0]["hash"]
-        from inclusion_practice.storage.audit import row_hash
-
-        prev = seed
-        for row in rows[1:]:
-            if row["prev_hash"] != prev or row_hash(prev, row) != row["hash"]:
-                return int(row["id"])
-            prev = row["hash"]
-        return None
-    return verify_chain(rows)
+                prev = rows[-1].hash

@@ -152,9 +152,9 @@ def install(session_cls: type[Session]) -> None:
         event.listen(session_cls, "after_flush", _after_flush)
 
 
-def verify_chain(rows: list[dict[str, Any]]) -> int | None:
-    """Return the id of the first row whose hash does not follow, or None if the chain holds."""
-    prev = GENESIS
+def verify_chain(rows: list[dict[str, Any]], prev: str = GENESIS) -> int | None:
+    """Return the id of the first row whose hash does not follow ``prev`` (the hash of the row
+    before the first one given), or None if the chain holds."""
     for row in rows:
         if row["prev_hash"] != prev or row_hash(prev, row) != row["hash"]:
             return int(row["id"])
