@@ -71,9 +71,9 @@ def _peak_mb() -> float:
 def _step(kind: str, url: str, paths: list[str], out_dir: str, q: Any) -> None:
     from inclusion_practice.api import InclusionPractice
     from inclusion_practice.config import example_config_text, parse_config
+    from inclusion_practice.domain.actor import Actor
     from inclusion_practice.fhir.exporter import ExportFilter, FhirExporter
     from inclusion_practice.fhir.importer import FhirImporter
-    from inclusion_practice.storage.audit import Actor
 
     ip = InclusionPractice.open(url, config=parse_config(example_config_text()))
     admin = Actor("bench", "admin")

@@ -53,7 +53,7 @@ def _time_return(url: str) -> dict[str, float]:
     from inclusion_practice.api import InclusionPractice
     from inclusion_practice.clock import FixedClock
     from inclusion_practice.config import example_config_text, parse_config
-    from inclusion_practice.storage.audit import Actor
+    from inclusion_practice.domain.actor import Actor
     from inclusion_practice.storage.database import Database
     from reports.csv_json import to_csv, to_json
     from reports.fhir_bundle import to_fhir_json

@@ -6,9 +6,7 @@ the reason, e.g. ``practice.toml: sessions[2].start: must be HH:MM``.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
 import tomllib
 from collections.abc import Sequence
 from enum import StrEnum
@@ -16,9 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from inclusion_practice.domain.dna_ladder import DnaSettings
 from inclusion_practice.domain.flag_categories import FlagCategory, categories_by_code
+from inclusion_practice.domain.postcode import parse_postcode
+from inclusion_practice.domain.session_template import Gender, LocationKind, SessionTemplate
+from inclusion_practice.domain.strict import Strict
 from inclusion_practice.errors import ConfigError
 
 CONFIG_ENV = "INCLUSION_PRACTICE_CONFIG"
@@ -27,12 +29,6 @@ DEFAULT_CONFIG_FILE = Path("practice.toml")
 DEFAULT_DB_FILE = Path("inclusion_practice.db")
 """Used when neither ``--db``, ``INCLUSION_PRACTICE_DB`` nor the config names a database: a
 SQLite file in the current directory."""
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must not silently fall back to a default."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ContractType(StrEnum):
@@ -51,8 +47,6 @@ class Address(Strict):
     @field_validator("postcode")
     @classmethod
     def _postcode(cls, v: str) -> str:
-        from inclusion_practice.domain.postcode import parse_postcode
-
         return parse_postcode(v)
 
 
@@ -86,99 +80,11 @@ class Partner(Strict):
     contact_name: str | None = None
 
 
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-
-
 class ClinicianConfig(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: Annotated[str, Field(min_length=1)]
     gender: Gender
     profession: Literal["gp", "nurse", "hca", "pharmacist", "mental_health", "drug_worker"] = "gp"
-
-
-class Weekday(StrEnum):
-    MONDAY = "monday"
-    TUESDAY = "tuesday"
-    WEDNESDAY = "wednesday"
-    THURSDAY = "thursday"
-    FRIDAY = "friday"
-    SATURDAY = "saturday"
-    SUNDAY = "sunday"
-
-    @property
-    def number(self) -> int:
-        """Monday is 0, as in ``date.weekday()``."""
-        return list(Weekday).index(self)
-
-
-class LocationKind(StrEnum):
-    SURGERY = "surgery"
-    HOSTEL_IN_REACH = "hostel_in_reach"
-    DAY_CENTRE_DROP_IN = "day_centre_drop_in"
-    OUTREACH = "outreach"
-
-
-class SlotType(StrEnum):
-    ROUTINE = "routine"
-    SAME_DAY = "same_day"
-    DROP_IN = "drop_in"
-    OUTREACH = "outreach"
-
-
-class Channel(StrEnum):
-    IN_PERSON = "in_person"
-    TELEPHONE = "telephone"
-    VIDEO = "video"
-
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class SessionTemplate(Strict):
-    """A weekly session: this clinician, this weekday, these hours, in slots of this length."""
-
-    clinician: str
-    weekday: Weekday
-    start: str
-    end: str
-    slot_minutes: Annotated[int, Field(ge=5, le=60)] = 10
-    slot_type: SlotType = SlotType.ROUTINE
-    location: LocationKind = LocationKind.SURGERY
-    partner: str | None = None
-    """For in-reach and drop-in sessions: the partner organisation that hosts it."""
-    channels: Annotated[list[Channel], Field(min_length=1)] = [Channel.IN_PERSON]
-
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM.match(v):
-            raise ValueError("must be a 24-hour time HH:MM, e.g. 09:30")
-        return v
-
-    @model_validator(mode="after")
-    def _order(self) -> Self:
-        if self.end_time <= self.start_time:
-            raise ValueError(f"end {self.end} must be after start {self.start}")
-        minutes = (
-            dt.datetime.combine(dt.date.min, self.end_time)
-            - dt.datetime.combine(dt.date.min, self.start_time)
-        ).seconds // 60
-        if minutes % self.slot_minutes:
-            raise ValueError(
-                f"session of {minutes} minutes does not divide into {self.slot_minutes}-minute slots"
-            )
-        return self
-
-    @property
-    def start_time(self) -> dt.time:
-        return dt.time.fromisoformat(self.start)
-
-    @property
-    def end_time(self) -> dt.time:
-        return dt.time.fromisoformat(self.end)
 
 
 class RegistrationSettings(Strict):
@@ -187,83 +93,6 @@ class RegistrationSettings(Strict):
     """Temporary residents: 24 hours to 3 months."""
     immediately_necessary_cover_days: Annotated[int, Field(ge=0, le=30)] = 14
     refusal_written_reason_days: Annotated[int, Field(ge=1, le=60)] = 14
-
-
-class DnaAction(StrEnum):
-    """What a practice does after missed appointments. The last four are sanctions."""
-
-    SMS_REMINDER = "sms_reminder"
-    LETTER = "letter"
-    GENTLE_LETTER = "gentle_letter"
-    CONTACT_VIA_KEYWORKER = "contact_via_keyworker"
-    CLINICIAN_REVIEW = "clinician_review"
-    SAFEGUARDING_CHECK = "safeguarding_check"
-    OFFER_DROP_IN = "offer_drop_in"
-    WARNING_LETTER = "warning_letter"
-    PARTNER_REVIEW = "partner_review"
-    CONSIDER_REMOVAL = "consider_removal"
-
-
-SANCTIONS: frozenset[DnaAction] = frozenset(
-    {DnaAction.WARNING_LETTER, DnaAction.PARTNER_REVIEW, DnaAction.CONSIDER_REMOVAL}
-)
-
-
-class LadderStep(Strict):
-    dnas: Annotated[int, Field(ge=1)]
-    """Number of DNAs within the window that triggers this step."""
-    actions: Annotated[list[DnaAction], Field(min_length=1)]
-
-
-def _default_standard() -> list[LadderStep]:
-    return [
-        LadderStep(dnas=1, actions=[DnaAction.SMS_REMINDER]),
-        LadderStep(dnas=2, actions=[DnaAction.LETTER]),
-        LadderStep(dnas=3, actions=[DnaAction.WARNING_LETTER]),
-        LadderStep(dnas=4, actions=[DnaAction.PARTNER_REVIEW, DnaAction.CONSIDER_REMOVAL]),
-    ]
-
-
-def _default_flexible() -> list[LadderStep]:
-    return [
-        LadderStep(dnas=1, actions=[DnaAction.CONTACT_VIA_KEYWORKER, DnaAction.OFFER_DROP_IN]),
-        LadderStep(dnas=2, actions=[DnaAction.CONTACT_VIA_KEYWORKER, DnaAction.CLINICIAN_REVIEW]),
-        LadderStep(
-            dnas=3,
-            actions=[
-                DnaAction.CONTACT_VIA_KEYWORKER,
-                DnaAction.CLINICIAN_REVIEW,
-                DnaAction.SAFEGUARDING_CHECK,
-            ],
-        ),
-    ]
-
-
-class DnaSettings(Strict):
-    window_months: Annotated[int, Field(ge=1, le=36)] = 12
-    warning_lapse_months: Annotated[int, Field(ge=1, le=36)] = 12
-    lateness_fraction_of_slot: Annotated[float, Field(ge=0, le=10)] = 0.5
-    """Arriving later than this fraction of the booked time counts as a DNA."""
-    late_cancel_hours: Annotated[int, Field(ge=0, le=168)] = 24
-    standard_ladder: list[LadderStep] = Field(default_factory=_default_standard)
-    flexible_ladder: list[LadderStep] = Field(default_factory=_default_flexible)
-    action_due_days: Annotated[int, Field(ge=0, le=60)] = 3
-
-    @model_validator(mode="after")
-    def _ladders(self) -> Self:
-        for name in ("standard_ladder", "flexible_ladder"):
-            steps: list[LadderStep] = getattr(self, name)
-            counts = [s.dnas for s in steps]
-            if counts != sorted(set(counts)):
-                raise ValueError(f"{name}: steps must have strictly increasing dnas counts")
-        for step in self.flexible_ladder:
-            bad = SANCTIONS.intersection(step.actions)
-            if bad:
-                raise ValueError(
-                    "flexible_ladder: sanctions are not allowed in the flexible policy: "
-                    + ", ".join(sorted(bad))
-                )
-        return self
 
 
 class ReportingSettings(Strict):

@@ -21,6 +21,7 @@ from sqlmodel import col, or_, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.names import fold
 from inclusion_practice.domain.periods import Period
 from inclusion_practice.domain.roles import Permission, Role
@@ -44,7 +45,6 @@ from inclusion_practice.services.appointments import appointment_info
 from inclusion_practice.services.flags import visible_flags
 from inclusion_practice.services.patients import record_from_row
 from inclusion_practice.services.schedule import SlotInfo, session_info
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.tables import (
     Appointment,
     ClinicSession,

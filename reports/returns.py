@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from inclusion_practice.config import ContractType
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.periods import Period, financial_year_of, parse_period, quarter
 from inclusion_practice.domain.registration import DeregistrationReason
 from inclusion_practice.domain.roles import Permission
@@ -22,7 +23,6 @@ from inclusion_practice.indicators.definitions import Indicator, IndicatorSet
 from inclusion_practice.services.access import require
 from inclusion_practice.services.indicators import IndicatorResult, IndicatorService, SetResult
 from inclusion_practice.storage import report_queries as q
-from inclusion_practice.storage.audit import Actor
 from reports.figures import (
     AccessFigures,
     CodeListInfo,

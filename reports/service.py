@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.periods import Period
 from inclusion_practice.errors import InvalidInput
-from inclusion_practice.storage.audit import Actor
 from reports.csv_json import to_csv, to_json
 from reports.fhir_bundle import to_fhir_json
 from reports.figures import ReturnFigures, ReturnKind

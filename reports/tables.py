@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from inclusion_practice.config import SANCTIONS, DnaAction
+from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
 from inclusion_practice.domain.refusals import RefusalReason
 from inclusion_practice.domain.registration import RegistrationKind
 from reports.figures import PeriodFigures, ReturnFigures, ReturnKind
@@ -86,7 +86,7 @@ def action_kind(action: str) -> str:
 
 
 def language_label(tag: str) -> str:
-    from inclusion_practice.domain.communication import language_name
+    from inclusion_practice.domain.languages import language_name
 
     return language_name(tag) or tag
 

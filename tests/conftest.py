@@ -21,8 +21,8 @@ from sqlalchemy import text
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import FixedClock
 from inclusion_practice.config import PracticeConfig, example_config_text, parse_config
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.services.access import SYSTEM
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, create_db_engine
 from inclusion_practice.storage.migrate import upgrade
 

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 
 VALID_NHS = "9434765919"
 """A synthetic NHS number with a correct check digit."""

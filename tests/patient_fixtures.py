@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.tables import (
     Adjustment,
     AuditEvent,

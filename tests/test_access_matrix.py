@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, all_snomed
 from inclusion_practice.domain.roles import PERMISSIONS, Permission, Role, can_see_restricted
 from inclusion_practice.errors import InclusionPracticeError, NotFound, PermissionDenied
@@ -36,7 +37,6 @@ from inclusion_practice.fhir.importer import FhirImporter
 from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.api_tokens import ApiTokenService
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 from tests.conftest import NOW
 
 TODAY = NOW.date()

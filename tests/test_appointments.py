@@ -20,9 +20,9 @@ from hypothesis.stateful import (
 from sqlmodel import col, select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.attendance import AppointmentStatus
 from inclusion_practice.errors import InvalidInput, NotFound, PermissionDenied, SlotJustTaken
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.tables import AuditEvent, DnaEvent, SlotHold
 from tests.scheduling_helpers import add_patient, snapshot
 

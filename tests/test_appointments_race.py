@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import col, select
 
 from inclusion_practice.api import InclusionPractice
-from inclusion_practice.storage.audit import Actor
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.storage.tables import Appointment, SlotHold
 from tests.scheduling_helpers import add_patient
 
@@ -31,8 +31,8 @@ def _terminal(url: str, patient: int, rounds: list[list[int]], barrier: Any, out
     from inclusion_practice.api import InclusionPractice
     from inclusion_practice.clock import FixedClock
     from inclusion_practice.config import example_config_text, parse_config
+    from inclusion_practice.domain.actor import Actor
     from inclusion_practice.errors import SlotJustTaken
-    from inclusion_practice.storage.audit import Actor
     from inclusion_practice.storage.database import Database
 
     clock = FixedClock(NOW)

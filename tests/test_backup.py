@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InvalidInput
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.backup import backup, restore
 from inclusion_practice.storage.tables import Patient
 

@@ -13,15 +13,15 @@ from inclusion_practice.domain.adjustments import (
     AdjustmentKind,
     check_adjustment,
 )
-from inclusion_practice.domain.communication import (
+from inclusion_practice.domain.communication import check_communication
+from inclusion_practice.domain.interpreters import InterpreterMode
+from inclusion_practice.domain.languages import (
     GENERIC_INTERPRETER_SNOMED,
     LANGUAGES,
-    check_communication,
     interpreter_needed_code,
     main_spoken_language_code,
     parse_language,
 )
-from inclusion_practice.domain.interpreters import InterpreterMode
 from inclusion_practice.domain.needs import AdjustmentFact, CommunicationFact, derive_needs
 from inclusion_practice.errors import InvalidInput
 

@@ -30,10 +30,10 @@ from sqlmodel import col, select
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import FixedClock
 from inclusion_practice.config import example_config_text, parse_config
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.fhir import urls
 from inclusion_practice.fhir.importer import FhirImporter
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.bulk import table
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import Appointment, AuditEvent, Patient, SlotHold

@@ -10,10 +10,11 @@ from freezegun import freeze_time
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import SystemClock
-from inclusion_practice.config import SANCTIONS, DnaAction, PracticeConfig
+from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
 from inclusion_practice.errors import InvalidInput
 from inclusion_practice.services.dna import DnaOutcome
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import ClinicalEvent
 from tests.scheduling_helpers import add_patient, snapshot

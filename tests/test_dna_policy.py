@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inclusion_practice.config import SANCTIONS, DnaAction, DnaSettings, LadderStep
+from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction, DnaSettings, LadderStep
 from inclusion_practice.domain.dna_policy import (
     DnaRecord,
     FlexibleBasis,

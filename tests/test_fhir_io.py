@@ -14,12 +14,12 @@ from fhirpathpy import evaluate
 from sqlalchemy import func, select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.flag_categories import categories_by_code
 from inclusion_practice.errors import PermissionDenied
 from inclusion_practice.fhir import artefacts, urls
 from inclusion_practice.fhir.exporter import ExportFilter, FhirExporter
 from inclusion_practice.fhir.importer import FhirImporter
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.bulk import table
 from inclusion_practice.storage.database import Database
 from tests.fhir_practice import VALID_NHS, build_practice

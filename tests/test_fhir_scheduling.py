@@ -9,13 +9,13 @@ import pytest
 from fhirpathpy import evaluate
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.fhir.scheduling import (
     appointment_resource,
     schedule_resource,
     slot_resource,
 )
 from inclusion_practice.fhir.urls import EXT_DELIVERY_CHANNEL
-from inclusion_practice.storage.audit import Actor
 from tests.fhir_schema import assert_valid
 from tests.scheduling_helpers import add_patient
 

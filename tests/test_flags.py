@@ -9,9 +9,9 @@ import json
 import pytest
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES
 from inclusion_practice.errors import InvalidInput, NotFound, PermissionDenied
-from inclusion_practice.storage.audit import Actor
 from tests.patient_fixtures import actors, audit_rows, counts, zofia
 
 __all__ = ["actors"]

@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.config import PracticeConfig, example_config_text, parse_config
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.addresses import ContactRoute, CorrespondenceKind
 from inclusion_practice.domain.adjustments import AdjustmentKind
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES
@@ -49,7 +50,6 @@ from inclusion_practice.indicators.definitions import (
     parse_set,
 )
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 from tests.fhir_practice import VALID_NHS, build_practice
 
 TRIED: Counter[str] = Counter()

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.fhir.importer import FhirImporter
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.guards import problem
 from inclusion_practice.storage.tables import Patient
 

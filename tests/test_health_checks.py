@@ -8,8 +8,8 @@ import pytest
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import FixedClock
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InvalidInput, NotFound
-from inclusion_practice.storage.audit import Actor
 from tests.patient_fixtures import actors, audit_rows, counts, zofia  # noqa: F401
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.indicators.definitions import (
     DefinitionError,
     Offset,
@@ -16,7 +17,6 @@ from inclusion_practice.indicators.definitions import (
     shipped_codelists,
     shipped_set_names,
 )
-from inclusion_practice.storage.audit import Actor
 
 GOOD = """
 id = "local"

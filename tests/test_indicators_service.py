@@ -10,6 +10,7 @@ import pytest
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.cli.app import main
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InvalidInput, NotFound, PermissionDenied
 from inclusion_practice.fhir.measure_report import measure_report, set_bundle
 from inclusion_practice.indicators.records import (
@@ -19,7 +20,6 @@ from inclusion_practice.indicators.records import (
     PatientRecord,
     RegistrationRow,
 )
-from inclusion_practice.storage.audit import Actor
 from tests.fhir_schema import assert_valid
 from tests.indicator_support import insert_records
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.interpreters import (
     InterpreterMode,
     InterpreterStatus,
@@ -16,7 +17,6 @@ from inclusion_practice.domain.interpreters import (
     suggest_mode,
 )
 from inclusion_practice.errors import InvalidInput
-from inclusion_practice.storage.audit import Actor
 from tests.scheduling_helpers import add_patient, snapshot
 
 

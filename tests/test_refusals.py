@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.refusals import (
     ForbiddenGround,
     RefusalReason,
@@ -14,7 +15,6 @@ from inclusion_practice.domain.refusals import (
     written_reason_due,
 )
 from inclusion_practice.errors import InvalidInput, PermissionDenied
-from inclusion_practice.storage.audit import Actor
 from tests.patient_fixtures import actors, audit_rows, counts
 
 __all__ = ["actors"]

@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.registration import (
     RegistrationKind,
     RegistrationPeriod,
@@ -23,7 +24,6 @@ from inclusion_practice.domain.registration import (
 )
 from inclusion_practice.errors import InvalidInput, NoActingUser, NotFound
 from inclusion_practice.services.patients import NewPatient, PossibleDuplicates
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.tables import AuditEvent, Task
 from tests.patient_fixtures import actors, audit_rows, counts, zofia
 

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.fhir import urls
 from inclusion_practice.rest import create_app
 from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.api_tokens import ApiTokenService
-from inclusion_practice.storage.audit import Actor
 from tests.fhir_practice import VALID_NHS, build_practice
 from tests.fhir_schema import assert_valid
 

@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import FixedClock, SystemClock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InvalidInput, PermissionDenied
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database
 from reports.csv_json import to_csv, to_json
 from reports.fhir_bundle import fhir_bundle

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from inclusion_practice.config import PracticeConfig, SessionTemplate
+from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.schedule import expand_templates, horizon, slot_times
+from inclusion_practice.domain.session_template import SessionTemplate
 from inclusion_practice.errors import InvalidInput
 
 MONDAY = dt.date(2026, 11, 23)

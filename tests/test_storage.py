@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import DeletionRefused, NoActingUser, SchemaOutOfDate
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, create_db_engine
 from inclusion_practice.storage.migrate import current_revision, head_revision, schema_differences
 from inclusion_practice.storage.tables import AuditEvent, Patient

@@ -32,10 +32,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import Conflict
 from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.patients import NewPatient
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.tables import (
     Appointment,
     AuditEvent,

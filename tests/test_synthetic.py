@@ -125,7 +125,7 @@ def test_every_generated_record_reads_back_through_the_library_and_fhir(
 ) -> None:
     """Guards against the generator writing values the services would refuse to read."""
     from inclusion_practice.api import InclusionPractice
-    from inclusion_practice.storage.audit import Actor
+    from inclusion_practice.domain.actor import Actor
 
     ip = InclusionPractice(practice, config)
     clinician = Actor("drokafor", "clinician")

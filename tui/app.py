@@ -22,8 +22,8 @@ from textual.screen import Screen
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import Clock
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission, Role, may
-from inclusion_practice.storage.audit import Actor
 from tui.idle import DEFAULT_LOCK_AFTER_SECONDS, IdleTracker
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, HIGH_CONTRAST_THEME
 

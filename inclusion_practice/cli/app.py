@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import typer
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError
-from inclusion_practice.storage.audit import Actor
 
 LOG_FILE_ENV = "INCLUSION_PRACTICE_LOG"
 log = logging.getLogger("inclusion_practice")

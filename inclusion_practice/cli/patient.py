@@ -14,7 +14,7 @@ import typer
 from inclusion_practice.cli.app import acting_user, get_practice
 from inclusion_practice.cli.dates import parse_date
 from inclusion_practice.domain.addresses import CorrespondenceKind
-from inclusion_practice.domain.communication import language_name
+from inclusion_practice.domain.languages import language_name
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.nhs_number import format_nhs_number
 from inclusion_practice.domain.patient_record import FlagRecord, PatientListItem, PatientView

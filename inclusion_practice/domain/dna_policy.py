@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from inclusion_practice.config import SANCTIONS, DnaAction, DnaSettings, LadderStep
+from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction, DnaSettings, LadderStep
 
 
 class Policy(StrEnum):

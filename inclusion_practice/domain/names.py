@@ -14,6 +14,8 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
+from inclusion_practice.errors import InvalidInput
+
 _SPECIAL = str.maketrans(
     {
         "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ð": "d", "þ": "th",
@@ -119,8 +121,6 @@ def name_similarity(a: str, b: str) -> float:
 
 def clean_name(text: str, field: str) -> str:
     """Trim and collapse spaces; refuse an empty name (``InvalidInput`` naming ``field``)."""
-    from inclusion_practice.errors import InvalidInput
-
     cleaned = " ".join(unicodedata.normalize("NFC", text or "").split())
     if not cleaned:
         raise InvalidInput(field, "is empty")

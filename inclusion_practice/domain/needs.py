@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from inclusion_practice.domain.languages import language_name
+
 FLEXIBLE_DNA_CATEGORIES: frozenset[str] = frozenset(
     {
         "homelessness",
@@ -87,9 +89,6 @@ class AccessNeeds:
         """Short phrases for a banner, most important first."""
         out: list[str] = []
         if self.interpreter_language:
-            # Imported here: communication builds on this module.
-            from inclusion_practice.domain.communication import language_name
-
             mode = f" ({self.interpreter_mode.replace('_', ' ')})" if self.interpreter_mode else ""
             name = language_name(self.interpreter_language) or self.interpreter_language
             out.append(f"interpreter: {name}{mode}")

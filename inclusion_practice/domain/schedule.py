@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from inclusion_practice.config import SessionTemplate
+from inclusion_practice.domain.session_template import SessionTemplate
 from inclusion_practice.errors import InvalidInput
 
 

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.periods import Period
 from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput
@@ -32,7 +33,6 @@ from inclusion_practice.services.appointments import appointment_info
 from inclusion_practice.services.flags import visible_flags
 from inclusion_practice.services.patients import record_from_row
 from inclusion_practice.services.schedule import SlotInfo, session_info
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import (
     Appointment,

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.addresses import check_addresses
 from inclusion_practice.domain.attendance import HOLDS_SLOTS, AppointmentStatus
 from inclusion_practice.domain.names import name_key
@@ -41,7 +42,6 @@ from inclusion_practice.errors import InclusionPracticeError, InvalidInput
 from inclusion_practice.fhir import scheduling, urls
 from inclusion_practice.services.access import require
 from inclusion_practice.storage import fhir_store
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 
 Json = dict[str, Any]

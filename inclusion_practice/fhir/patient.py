@@ -36,14 +36,10 @@ from inclusion_practice.domain.addresses import (
     ContactRoute,
     CorrespondenceKind,
 )
-from inclusion_practice.domain.communication import (
-    Communication,
-    InterpreterGender,
-    language_name,
-    main_spoken_language_code,
-)
-from inclusion_practice.domain.communication import interpreter_needed_code as _interp_code
+from inclusion_practice.domain.communication import Communication, InterpreterGender
 from inclusion_practice.domain.interpreters import InterpreterMode
+from inclusion_practice.domain.languages import interpreter_needed_code as _interp_code
+from inclusion_practice.domain.languages import language_name, main_spoken_language_code
 from inclusion_practice.domain.nhs_number import UnavailableReason, VerificationStatus
 from inclusion_practice.domain.patient_record import ETHNIC_CATEGORIES_ENGLAND, PatientRecord, Sex
 from inclusion_practice.domain.postcode import NO_FIXED_ABODE

@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from inclusion_practice.config import SANCTIONS, DnaAction, SlotType
 from inclusion_practice.domain.addresses import ContactRoute, CorrespondenceKind
 from inclusion_practice.domain.adjustments import ADJUSTMENT_TYPES, AdjustmentKind
+from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, FlagCategory, all_snomed
 from inclusion_practice.domain.interpreters import InterpreterMode, InterpreterStatus
 from inclusion_practice.domain.patient_record import FlagSource
 from inclusion_practice.domain.registration import DeregistrationReason, RegistrationKind
+from inclusion_practice.domain.session_template import SlotType
 from inclusion_practice.fhir import urls
 
 VERSION = "0.1.0"

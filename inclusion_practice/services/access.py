@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission, Role, may
 from inclusion_practice.errors import NoActingUser, PermissionDenied
-from inclusion_practice.storage.audit import Actor
 
 SYSTEM = Actor(username="system", role=Role.ADMIN.value)
 """The acting user for set-up jobs (init, demo generation)."""

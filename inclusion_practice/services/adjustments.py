@@ -13,12 +13,12 @@ from sqlmodel import Session, col, or_, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.adjustments import AdjustmentSpec, check_adjustment
 from inclusion_practice.domain.patient_record import AdjustmentRecord
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NoActingUser, NotFound
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import Adjustment, Patient
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound, PermissionDenied
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import ApiToken, AppUser
 

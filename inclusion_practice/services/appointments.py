@@ -22,6 +22,7 @@ from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain import attendance as att
 from inclusion_practice.domain import booking
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.attendance import AppointmentStatus
 from inclusion_practice.domain.interpreters import InterpreterStatus, suggest_mode
 from inclusion_practice.domain.needs import AccessNeeds
@@ -35,7 +36,6 @@ from inclusion_practice.services.schedule import (
     load_book,
     release_holds,
 )
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import is_registered, load_needs, patient_names
 from inclusion_practice.storage.tables import (

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import GENESIS, Actor, verify_chain
+from inclusion_practice.storage.audit import GENESIS, verify_chain
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import AuditEvent
 

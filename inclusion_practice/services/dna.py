@@ -17,8 +17,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
-from inclusion_practice.config import SANCTIONS, PracticeConfig
-from inclusion_practice.config import DnaAction as ActionKind
+from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.dna_ladder import SANCTIONS
+from inclusion_practice.domain.dna_ladder import DnaAction as ActionKind
 from inclusion_practice.domain.dna_policy import (
     ACTION_LABELS,
     DnaDecision,
@@ -30,7 +32,6 @@ from inclusion_practice.domain.dna_policy import (
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import load_needs, patient_names
 from inclusion_practice.storage.tables import Appointment, DnaEvent, Patient

@@ -16,12 +16,12 @@ from sqlmodel import Session, col, or_, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.flag_categories import FlagCategory, all_snomed
 from inclusion_practice.domain.patient_record import FlagRecord, FlagSource
 from inclusion_practice.domain.roles import Permission, Role, can_see_restricted
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import Flag, Patient
 

@@ -18,6 +18,7 @@ from sqlmodel import col, or_, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.periods import Period, parse_period
 from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
 from inclusion_practice.domain.roles import Permission, Role, can_see_restricted
@@ -40,7 +41,6 @@ from inclusion_practice.indicators.sql_engine import (
     registered_count,
 )
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import Flag
 

@@ -17,12 +17,12 @@ from sqlmodel import col, select
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain import interpreters as rules
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.interpreters import InterpreterStatus
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
 from inclusion_practice.services.appointments import InterpreterInfo, interpreter_info
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import patient_names
 from inclusion_practice.storage.tables import Appointment, ClinicSession, InterpreterBooking

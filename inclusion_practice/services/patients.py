@@ -24,6 +24,7 @@ from sqlmodel import Session, col, or_, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.addresses import (
     Addresses,
     ContactDetails,
@@ -76,7 +77,6 @@ from inclusion_practice.errors import InclusionPracticeError, InvalidInput, NoAc
 from inclusion_practice.services.access import require
 from inclusion_practice.services.adjustments import active_adjustments, insert_adjustment
 from inclusion_practice.services.flags import visible_flags
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import (
     NameKeyCache,

@@ -18,13 +18,13 @@ from sqlmodel import col, select
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain import schedule as sched
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.attendance import AppointmentStatus
 from inclusion_practice.domain.interpreters import after_appointment_cancelled
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.domain.slot_finder import SessionView, SlotView
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
-from inclusion_practice.storage.audit import Actor
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import patient_summary
 from inclusion_practice.storage.tables import (

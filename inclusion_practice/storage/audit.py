@@ -12,13 +12,13 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlmodel import col
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import AuditImmutable, DeletionRefused, NoActingUser
 from inclusion_practice.storage.tables import AUDITED_TABLES, AuditEvent
 
@@ -26,14 +26,6 @@ GENESIS = "0" * 64
 _REDACTED = {"password_hash"}
 _PG_AUDIT_LOCK = 7_311_042
 """Advisory lock key that serialises audit appends on PostgreSQL so the chain never forks."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: every write names one."""
-
-    username: str
-    role: str
 
 
 def _plain(value: Any) -> Any:

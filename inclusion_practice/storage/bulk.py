@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text
 from sqlmodel import Session, SQLModel
 
-from inclusion_practice.storage.audit import Actor, append_audit_rows
+from inclusion_practice.domain.actor import Actor
+from inclusion_practice.storage.audit import append_audit_rows
 from inclusion_practice.storage.tables import AUDITED_TABLES
 
 

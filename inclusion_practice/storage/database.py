@@ -22,9 +22,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from inclusion_practice.clock import Clock, SystemClock
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import Conflict, InvalidInput
 from inclusion_practice.storage import audit, guards
-from inclusion_practice.storage.audit import Actor
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
-from inclusion_practice.storage.audit import Actor, append_audit_rows
+from inclusion_practice.domain.actor import Actor
+from inclusion_practice.storage.audit import append_audit_rows
 from inclusion_practice.storage.bulk import table
 
 CHUNK = 500

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from inclusion_practice.config import DnaAction as DnaActionKind
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.dna_ladder import DnaAction as DnaActionKind
 from inclusion_practice.domain.dna_policy import DnaRecord, FlexibleBasis, decide
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, categories_by_code
 from inclusion_practice.domain.postcode import NO_FIXED_ABODE

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError
-from inclusion_practice.storage.audit import Actor
 from tui.app import InclusionPracticeApp
 from tui.widgets.nav_bar import NavBar
 

@@ -9,8 +9,8 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError
-from inclusion_practice.storage.audit import Actor
 from tui.screens.base import PracticeScreenMixin
 
 
