@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from inclusion_practice.domain.dna_ladder import DnaSettings
 from inclusion_practice.domain.flag_categories import FlagCategory, categories_by_code
 from inclusion_practice.domain.postcode import parse_postcode
+from inclusion_practice.domain.roles import FlagVisibility, Role, flag_visibility
 from inclusion_practice.domain.session_template import Gender, LocationKind, SessionTemplate
 from inclusion_practice.domain.strict import Strict
 from inclusion_practice.errors import ConfigError
@@ -176,6 +177,10 @@ class PracticeConfig(Strict):
             for e in self.flags.extra_categories
         )
         return categories_by_code(extra)
+
+    def flag_visibility(self, role: Role | str) -> FlagVisibility:
+        """Which flag categories ``role`` may see (the one policy, :mod:`domain.roles`)."""
+        return flag_visibility(role, {c.code: c.restricted for c in self.flag_categories().values()})
 
 
 def _unique(values: Sequence[str], section: str, key: str) -> None:

@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inclusion_practice.domain.calendar_months import add_months, age_on
 from inclusion_practice.domain.qof import (
     Counts,
     achievement,
-    add_months,
     age_band,
-    age_on,
     birthday_cutoff,
     list_size_factor,
     payment,

@@ -12,13 +12,13 @@ outreach. Sanctions are filtered out of a flexible decision even if a ladder som
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from inclusion_practice.domain.calendar_months import months_before
 from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction, DnaSettings, LadderStep
 
 
@@ -44,15 +44,6 @@ ACTION_LABELS: dict[DnaAction, str] = {
     DnaAction.PARTNER_REVIEW: "partner review",
     DnaAction.CONSIDER_REMOVAL: "consider removal",
 }
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` earlier (clamped to the month's end: 31 March - 1 month = 28/29 Feb)."""
-    total = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(total, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
 
 
 @dataclass(frozen=True)

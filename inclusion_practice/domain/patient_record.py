@@ -16,6 +16,7 @@ from inclusion_practice.domain.communication import Communication
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.nhs_number import UnavailableReason, VerificationStatus
 from inclusion_practice.domain.registration import RegistrationPeriod, is_registered_on
+from inclusion_practice.domain.span import covers
 from inclusion_practice.errors import InvalidInput
 
 
@@ -98,7 +99,7 @@ class FlagRecord:
     label: str = ""
 
     def active_on(self, day: dt.date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+        return covers(self.start, self.end, day)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class AdjustmentRecord:
     recorded_by: str
 
     def active_on(self, day: dt.date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+        return covers(self.start, self.end, day)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ otherwise (D − E) / (F − E) × G. Payment = points × £ per point × list-s
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -25,14 +24,6 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
 """Stratification bands (inclusive ages)."""
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by whole calendar months, clamped to the month end (31 Mar − 1 month = 28/29 Feb)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month0 = divmod(index, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return dt.date(year, month0 + 1, min(day.day, last))
-
-
 def birthday_cutoff(on: dt.date, years: int) -> dt.date:
     """The latest date of birth of someone at least ``years`` old on ``on``.
 
@@ -43,14 +34,6 @@ def birthday_cutoff(on: dt.date, years: int) -> dt.date:
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February in a non-leap target year
         return dt.date(on.year - years, 2, 28)
-
-
-def age_on(date_of_birth: dt.date, on: dt.date) -> int:
-    """Whole years of age on ``on``."""
-    years = on.year - date_of_birth.year
-    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
 
 
 def age_band(age: int) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from inclusion_practice.domain.span import Span
 from inclusion_practice.errors import InvalidInput
 
 OLDEST_AGE_YEARS = 130
@@ -68,20 +69,21 @@ class RegistrationPeriod:
     id: int | None = None
 
     @property
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.planned_end)
+
+    @property
     def last_day(self) -> dt.date | None:
         """The last day covered: the earlier of the deregistration and the planned end."""
-        ends = [d for d in (self.end, self.planned_end) if d is not None]
-        return min(ends) if ends else None
+        return self.span.last_day
 
     def covers(self, day: dt.date) -> bool:
         """Whether the person is registered on ``day`` under this period."""
-        last = self.last_day
-        return self.start <= day and (last is None or day <= last)
+        return self.span.covers(day)
 
     def overlaps(self, start: dt.date, end: dt.date | None) -> bool:
         """Whether this period shares any day with ``start``..``end`` (``None``: open)."""
-        last = self.last_day
-        return (last is None or start <= last) and (end is None or self.start <= end)
+        return self.span.overlaps(start, end)
 
 
 def is_registered_on(periods: Iterable[RegistrationPeriod], day: dt.date) -> bool:
@@ -215,14 +217,6 @@ def check_date_of_birth(
     if estimated and (dob.month, dob.day) != (1, 1):
         dob = estimated_date_of_birth(dob.year)
     return dob, estimated
-
-
-def age_on(dob: dt.date, day: dt.date) -> int:
-    """Whole years of age on ``day``."""
-    years = day.year - dob.year
-    if (day.month, day.day) < (dob.month, dob.day):
-        years -= 1
-    return years
 
 
 def health_check_due(registered_on: dt.date, window_days: int) -> dt.date:

@@ -6,6 +6,8 @@ walk the whole matrix.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -93,3 +95,41 @@ def may(role: Role, permission: Permission) -> bool:
 def can_see_restricted(role: Role) -> bool:
     """Restricted flags are visible to clinical roles only."""
     return role in CLINICAL_ROLES
+
+
+@dataclass(frozen=True)
+class FlagVisibility:
+    """Which inclusion-health flag categories a role may see: the one policy every read path
+    (lists, banners, worklists, explanations, exports, REST) applies.
+
+    It is an allow-list: ``allowed`` names the categories the role may see, or is ``None`` for
+    a clinical role, which sees every category. A category the policy does not know — a new
+    practice category, a code from an import — is therefore hidden from non-clinical roles until
+    it is declared not restricted. The SQL form is
+    :func:`inclusion_practice.storage.visibility.flag_category_visible`.
+    """
+
+    role: Role
+    allowed: frozenset[str] | None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.allowed is None
+
+    def allows(self, category: str) -> bool:
+        """Whether the role may see a flag of ``category``."""
+        return self.allowed is None or category in self.allowed
+
+    def hidden_among(self, categories: Iterable[str]) -> frozenset[str]:
+        """The categories of ``categories`` the role may not see."""
+        return frozenset(c for c in categories if not self.allows(c))
+
+
+def flag_visibility(role: Role | str, restricted_by_category: Mapping[str, bool]) -> FlagVisibility:
+    """The policy for ``role`` given each known category and whether it is restricted."""
+    who = Role(role)
+    if can_see_restricted(who):
+        return FlagVisibility(who, None)
+    return FlagVisibility(
+        who, frozenset(code for code, restricted in restricted_by_category.items() if not restricted)
+    )

@@ -31,8 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from inclusion_practice.domain.calendar_months import add_months
 from inclusion_practice.domain.flag_categories import categories_by_code
-from inclusion_practice.domain.qof import add_months
 from inclusion_practice.errors import InclusionPracticeError
 
 _OFFSET_TERM = re.compile(r"([+-]?)(\d+)([dwmy])")

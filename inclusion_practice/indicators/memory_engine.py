@@ -10,8 +10,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from inclusion_practice.domain.calendar_months import age_on
 from inclusion_practice.domain.periods import Period
-from inclusion_practice.domain.qof import age_band, age_on
+from inclusion_practice.domain.qof import age_band
 from inclusion_practice.indicators.definitions import (
     AttributeCriterion,
     CodeList,

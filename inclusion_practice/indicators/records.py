@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from inclusion_practice.domain.span import covers
+
 
 @dataclass(frozen=True)
 class RegistrationRow:
@@ -19,11 +21,7 @@ class RegistrationRow:
 
     def active_on(self, day: dt.date) -> bool:
         """Registered on ``day``: started, not ended, not past a planned end."""
-        return (
-            self.start_date <= day
-            and (self.end_date is None or self.end_date >= day)
-            and (self.planned_end is None or self.planned_end >= day)
-        )
+        return covers(self.start_date, self.end_date, day, self.planned_end)
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class FlagRow:
     subcategory: str | None = None
 
     def active_on(self, day: dt.date) -> bool:
-        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+        return covers(self.start_date, self.end_date, day)
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ from inclusion_practice.indicators.records import (
 )
 from inclusion_practice.indicators.results import IndicatorTally, PatientOutcome
 from inclusion_practice.storage import tables as t
-from inclusion_practice.storage.patient_facts import registration_covers
+from inclusion_practice.storage.active import active_on
 
 _patient = t.Patient.__table__  # type: ignore[attr-defined]
 _registration = t.Registration.__table__  # type: ignore[attr-defined]
@@ -269,7 +269,7 @@ class SqlEngine:
         pend = period.end
 
         # Registered on the period end.
-        active_reg = registration_covers(pend, _registration)
+        active_reg = active_on(_registration, pend)
         reg = (
             select(_registration.c.patient_id, func.max(_registration.c.start_date).label("reg_start"))
             .where(active_reg)
@@ -287,8 +287,7 @@ class SqlEngine:
                 ["patient_id", "category"],
                 select(_flag.c.patient_id, _flag.c.category)
                 .where(
-                    _flag.c.start_date <= pend,
-                    or_(_flag.c.end_date.is_(None), _flag.c.end_date >= pend),
+                    active_on(_flag, pend),
                     _flag.c.patient_id.in_(select(reg.c.patient_id)),
                 )
                 .distinct(),
@@ -784,7 +783,7 @@ def load_records(conn: Connection, patient_ids: Sequence[int] | None = None) -> 
 def registered_count(conn: Connection, day: dt.date) -> int:
     """Patients registered on ``day`` (the list size for the QOF list-size index)."""
     r = _registration
-    stmt = select(func.count(func.distinct(r.c.patient_id))).where(registration_covers(day, r))
+    stmt = select(func.count(func.distinct(r.c.patient_id))).where(active_on(r, day))
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
@@ -19,6 +19,7 @@ from inclusion_practice.domain.patient_record import AdjustmentRecord
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NoActingUser, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import Adjustment, Patient
 
@@ -55,8 +56,7 @@ def active_adjustments(
         select(Adjustment)
         .where(
             col(Adjustment.patient_id).in_(patient_ids),
-            Adjustment.start_date <= on,
-            or_(col(Adjustment.end_date).is_(None), col(Adjustment.end_date) >= on),
+            active_on(Adjustment, on),
         )
         .order_by(col(Adjustment.id))
     ).all()

@@ -12,30 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.calendar_months import add_months
 from inclusion_practice.domain.flag_categories import FlagCategory, all_snomed
 from inclusion_practice.domain.patient_record import FlagRecord, FlagSource
-from inclusion_practice.domain.roles import Permission, Role, can_see_restricted
+from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import Flag, Patient
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+from inclusion_practice.storage.visibility import flag_category_visible
 
 
 def restricted_codes(config: PracticeConfig) -> frozenset[str]:
@@ -43,11 +34,9 @@ def restricted_codes(config: PracticeConfig) -> frozenset[str]:
 
 
 def visible_to(role: Role, category: str, config: PracticeConfig) -> bool:
-    """Whether ``role`` may see a flag of ``category`` (unknown categories count as restricted)."""
-    if can_see_restricted(role):
-        return True
-    cat = config.flag_categories().get(category)
-    return cat is not None and not cat.restricted
+    """Whether ``role`` may see a flag of ``category`` (the allow-list policy: a category the
+    configuration does not know is hidden from non-clinical roles)."""
+    return config.flag_visibility(role).allows(category)
 
 
 def to_record(row: Flag, config: PracticeConfig) -> FlagRecord:
@@ -85,16 +74,12 @@ def visible_flags(
     out: dict[int, list[FlagRecord]] = {pid: [] for pid in ids}
     if not ids:
         return out
-    stmt = select(Flag).where(col(Flag.patient_id).in_(ids))
-    if not can_see_restricted(role):
-        allowed = [c.code for c in config.flag_categories().values() if not c.restricted]
-        stmt = stmt.where(col(Flag.category).in_(allowed))
+    policy = config.flag_visibility(role)
+    stmt = select(Flag).where(col(Flag.patient_id).in_(ids), flag_category_visible(Flag.category, policy))
     if on is not None and not include_ended:
-        stmt = stmt.where(
-            Flag.start_date <= on, or_(col(Flag.end_date).is_(None), col(Flag.end_date) >= on)
-        )
+        stmt = stmt.where(active_on(Flag, on))
     for row in session.exec(stmt.order_by(col(Flag.start_date), col(Flag.id))).all():
-        if visible_to(role, row.category, config):
+        if policy.allows(row.category):
             out[row.patient_id].append(to_record(row, config))
     return out
 
@@ -267,8 +252,7 @@ class FlagService:
         with self._db.read() as uow:
             ids = uow.session.exec(
                 select(Flag.patient_id).where(
-                    Flag.category == cat.code, Flag.start_date <= on,
-                    or_(col(Flag.end_date).is_(None), col(Flag.end_date) >= on),
+                    Flag.category == cat.code, active_on(Flag, on),
                 )
             ).all()
             return sorted(set(ids))

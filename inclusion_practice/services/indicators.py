@@ -11,17 +11,18 @@ Stratification by category is aggregate and is shown to every role that may run 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.periods import Period, parse_period
 from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
-from inclusion_practice.domain.roles import Permission, Role, can_see_restricted
+from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.indicators import memory_engine
 from inclusion_practice.indicators.definitions import (
@@ -33,6 +34,7 @@ from inclusion_practice.indicators.definitions import (
     shipped_set_names,
 )
 from inclusion_practice.indicators.memory_engine import Step
+from inclusion_practice.indicators.records import FlagRow
 from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTally, PatientOutcome
 from inclusion_practice.indicators.sql_engine import (
     SqlEngine,
@@ -41,8 +43,10 @@ from inclusion_practice.indicators.sql_engine import (
     registered_count,
 )
 from inclusion_practice.services.access import require
+from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import Flag
+from inclusion_practice.storage.visibility import flag_category_visible
 
 ENGINES = ("sql", "memory")
 
@@ -246,7 +250,7 @@ class IndicatorService:
         role = require(actor, Permission.RUN_INDICATORS)
         per = self._period(period)
         ind_set, ind = self._find(indicator_id, set_ref)
-        restricted = self._restricted(can_see_restricted(role))
+        restricted = self._hidden(role)
         with self._db.connection() as conn:
             outcomes = self._visible(role, ind, SqlEngine(conn).outcomes(ind_set, ind.id, per), per.end)
             names = patient_names(conn, [o.patient_id for o in outcomes])
@@ -300,7 +304,7 @@ class IndicatorService:
             recs = load_records(conn, [patient_id])
         if not recs:
             raise NotFound("patient", patient_id)
-        hidden = self._restricted(can_see_restricted(role))
+        hidden = self._hidden(role, recs[0].flags)
         # As for the lists: a non-clinical role sees the patient as if restricted flags did not
         # exist, so "on the register" can never give a restricted category away.
         record = replace(recs[0], flags=tuple(f for f in recs[0].flags if f.category not in hidden))
@@ -321,23 +325,27 @@ class IndicatorService:
         """The per-patient results a role may see. A non-clinical role sees only patients on
         the register through a category it may see: listing the others would say which
         restricted category they have. The aggregate figures still count everyone."""
-        hidden = self._restricted(can_see_restricted(role))
+        policy = self._config.flag_visibility(role)
         cats = ind.population.categories
-        if not hidden or not outcomes or (cats != "any" and not set(cats) & hidden):
+        if policy.sees_everything or not outcomes:
+            return outcomes
+        if cats != "any" and all(policy.allows(c) for c in cats):
             return outcomes
         ids = [o.patient_id for o in outcomes]
         shown: set[int] = set()
         with self._db.read() as uow:
             for i in range(0, len(ids), 500):
                 stmt = select(Flag.patient_id).where(
-                    col(Flag.patient_id).in_(ids[i:i + 500]), col(Flag.category).not_in(hidden),
-                    Flag.start_date <= on, or_(col(Flag.end_date).is_(None), col(Flag.end_date) >= on))
+                    col(Flag.patient_id).in_(ids[i:i + 500]), flag_category_visible(Flag.category, policy),
+                    active_on(Flag, on))
                 if cats != "any":
                     stmt = stmt.where(col(Flag.category).in_(cats))
                 shown.update(uow.session.exec(stmt).all())
         return [o for o in outcomes if o.patient_id in shown]
 
-    def _restricted(self, sees_restricted: bool) -> frozenset[str]:
-        if sees_restricted:
-            return frozenset()
-        return frozenset(c.code for c in self._config.flag_categories().values() if c.restricted)
+    def _hidden(self, role: Role, flags: Iterable[FlagRow] = ()) -> frozenset[str]:
+        """Categories ``role`` may not see among the configured ones and ``flags`` (the policy
+        is an allow-list, so a category the configuration does not know is hidden too)."""
+        policy = self._config.flag_visibility(role)
+        known = {*self._config.flag_categories(), *(f.category for f in flags)}
+        return policy.hidden_among(known)

@@ -73,16 +73,17 @@ from inclusion_practice.domain.registration import (
     plan_period,
 )
 from inclusion_practice.domain.roles import Permission, Role
+from inclusion_practice.domain.span import covers
 from inclusion_practice.errors import InclusionPracticeError, InvalidInput, NoActingUser, NotFound
 from inclusion_practice.services.access import require
 from inclusion_practice.services.adjustments import active_adjustments, insert_adjustment
 from inclusion_practice.services.flags import visible_flags
+from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import (
     NameKeyCache,
     load_needs,
     load_needs_many,
-    registration_covers,
 )
 from inclusion_practice.storage.patient_facts import is_registered as _is_registered_row
 from inclusion_practice.storage.tables import Patient, Registration, Task
@@ -349,7 +350,7 @@ class PatientService:
         """Ids of every patient registered on ``on`` (as of any date)."""
         with self._db.read() as uow:
             ids = uow.session.exec(
-                select(Registration.patient_id).where(registration_covers(on))
+                select(Registration.patient_id).where(active_on(Registration, on))
             ).all()
             return sorted(set(ids))
 
@@ -585,8 +586,7 @@ class PatientService:
                 raise NotFound("patient", patient_id)
             open_rows = [
                 r for r in _periods(uow.session, patient_id)
-                if r.end_date is None and r.start_date <= on
-                and (r.planned_end is None or r.planned_end >= on)
+                if r.end_date is None and covers(r.start_date, None, on, r.planned_end)
             ]
             if not open_rows:
                 raise InvalidInput("patient", f"patient #{patient_id} is not registered on {on}")
@@ -888,7 +888,7 @@ class PatientService:
         registered = set(
             s.exec(
                 select(Registration.patient_id).where(
-                    col(Registration.patient_id).in_(ids), registration_covers(today)
+                    col(Registration.patient_id).in_(ids), active_on(Registration, today)
                 )
             ).all()
         ) if ids else set()

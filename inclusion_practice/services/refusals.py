@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.calendar_months import age_on
 from inclusion_practice.domain.names import clean_name
 from inclusion_practice.domain.periods import Period, parse_period
 from inclusion_practice.domain.refusals import (
@@ -22,7 +23,6 @@ from inclusion_practice.domain.refusals import (
     check_refusal_reason,
     written_reason_due,
 )
-from inclusion_practice.domain.registration import age_on
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require

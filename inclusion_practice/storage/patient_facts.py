@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from inclusion_practice.domain.needs import (
@@ -23,6 +22,7 @@ from inclusion_practice.domain.needs import (
     FlagFact,
     derive_needs,
 )
+from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.tables import (
     Adjustment,
     ClinicalEvent,
@@ -71,24 +71,10 @@ def patient_names(session: Session, patient_ids: set[int]) -> dict[int, str]:
     return {int(r.id): f"{r.given_name} {r.family_name}" for r in rows if r.id is not None}
 
 
-def registration_covers(on: dt.date, registration: Any = None) -> ColumnElement[bool]:
-    """The one "registered on a day" rule as SQL: a registration started by ``on`` and neither
-    ended (deregistered) nor expired (temporary, immediately necessary) before it.
-
-    ``registration`` is the table or an alias of it (the indicator compiler aliases it).
-    """
-    c = (registration if registration is not None else Registration.__table__).c  # type: ignore[attr-defined]
-    return and_(
-        c.start_date <= on,
-        or_(c.end_date.is_(None), c.end_date >= on),
-        or_(c.planned_end.is_(None), c.planned_end >= on),
-    )
-
-
 def is_registered(session: Session, patient_id: int, on: dt.date) -> bool:
     """Registered on ``on``."""
     stmt = select(Registration.id).where(
-        Registration.patient_id == patient_id, registration_covers(on)
+        Registration.patient_id == patient_id, active_on(Registration, on)
     )
     return session.exec(stmt).first() is not None
 
@@ -135,8 +121,7 @@ def load_needs_many(session: Session, patient_ids: list[int], on: dt.date) -> di
     for f in session.exec(
         select(Flag).where(
             col(Flag.patient_id).in_(ids),
-            Flag.start_date <= on,
-            or_(col(Flag.end_date).is_(None), col(Flag.end_date) >= on),
+            active_on(Flag, on),
         )
     ).all():
         flags[f.patient_id].append(f)
@@ -144,8 +129,7 @@ def load_needs_many(session: Session, patient_ids: list[int], on: dt.date) -> di
     for a in session.exec(
         select(Adjustment).where(
             col(Adjustment.patient_id).in_(ids),
-            Adjustment.start_date <= on,
-            or_(col(Adjustment.end_date).is_(None), col(Adjustment.end_date) >= on),
+            active_on(Adjustment, on),
         )
     ).all():
         adjustments[a.patient_id].append(a)

@@ -32,11 +32,10 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
 )
 
-from inclusion_practice.storage.patient_facts import registration_covers
+from inclusion_practice.storage.active import active_between, active_on
 from inclusion_practice.storage.tables import (
     Appointment,
     DnaAction,
@@ -77,13 +76,13 @@ def registered_on(patient_id: Any, day: dt.date) -> ColumnElement[bool]:
     """EXISTS a registration covering ``day`` for ``patient_id`` (a column)."""
     return exists(
         select(literal(1)).where(
-            _r.patient_id == patient_id, registration_covers(day)
+            _r.patient_id == patient_id, active_on(Registration, day)
         )
     )
 
 
 def _flag_active_on(day: dt.date) -> ColumnElement[bool]:
-    return and_(_f.start_date <= day, or_(_f.end_date.is_(None), _f.end_date >= day))
+    return active_on(Flag, day)
 
 
 @dataclass(frozen=True)
@@ -109,9 +108,7 @@ def register_by_category(conn: Connection, first: dt.date, last: dt.date) -> lis
         distinct(case((and_(_flag_active_on(last), registered_on(_f.patient_id, last)),
                        _f.patient_id)))
     )
-    touching = and_(
-        _f.start_date <= last, or_(_f.end_date.is_(None), _f.end_date >= first - one_day)
-    )
+    touching = active_between(Flag, first - one_day, last)
     rows = conn.execute(
         select(_f.category, new, ended, at_end).where(touching).group_by(_f.category)
     ).all()
@@ -240,8 +237,7 @@ def _flagged_in_period(patient_id: Any, first: dt.date, last: dt.date) -> Column
     return exists(
         select(literal(1)).where(
             _f.patient_id == patient_id,
-            _f.start_date <= last,
-            or_(_f.end_date.is_(None), _f.end_date >= first),
+            active_between(Flag, first, last),
         )
     )
 

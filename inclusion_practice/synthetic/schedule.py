@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from inclusion_practice.errors import InclusionPracticeError
 from inclusion_practice.services.access import SYSTEM
+from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.tables import Patient, Registration
 
 if TYPE_CHECKING:
@@ -38,10 +39,7 @@ def add_demo_schedule(ip: InclusionPractice, *, seed: int = 42) -> tuple[int, in
             for pid in uow.session.exec(
                 select(Patient.id)
                 .join(Registration, col(Registration.patient_id) == col(Patient.id))
-                .where(
-                    col(Registration.end_date).is_(None),
-                    col(Registration.start_date) <= today,
-                )
+                .where(active_on(Registration, today))
                 .order_by(col(Patient.id))
                 .limit(5000)
             ).all()

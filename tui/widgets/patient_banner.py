@@ -13,10 +13,11 @@ from textual.widgets import Static
 
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.addresses import ContactRoute, CorrespondenceKind
+from inclusion_practice.domain.calendar_months import age_on
 from inclusion_practice.domain.languages import language_name
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.patient_record import PatientView
-from inclusion_practice.domain.registration import age_on, period_on
+from inclusion_practice.domain.registration import period_on
 
 
 def age_text(view: PatientView, today: dt.date) -> str:
