@@ -42,7 +42,7 @@ from inclusion_practice.indicators.records import (
     EventRow,
     FlagRow,
     InvitationRow,
-    PatientRecord,
+    PatientHistory,
     RegistrationRow,
 )
 from inclusion_practice.indicators.results import IndicatorTally
@@ -63,9 +63,9 @@ NOISE = [  # real SNOMED CT codes (../shared/domain/codes.csv) that no default i
 CHUNK = 10_000
 
 
-def synthetic_records(n: int, seed: int = 1) -> Iterator[list[PatientRecord]]:
+def synthetic_records(n: int, seed: int = 1) -> Iterator[list[PatientHistory]]:
     rng = random.Random(seed)
-    batch: list[PatientRecord] = []
+    batch: list[PatientHistory] = []
     for pid in range(1, n + 1):
         reg = TODAY - dt.timedelta(days=rng.randint(10, 2500))
         flagged = rng.random() < 0.45
@@ -90,7 +90,7 @@ def synthetic_records(n: int, seed: int = 1) -> Iterator[list[PatientRecord]]:
             if rng.random() < 0.65:
                 acts = (DnaActionRow("contact_via_keyworker", "done", when + dt.timedelta(days=rng.randint(0, 20))),)
             dnas.append(DnaRow(when, None, acts))
-        batch.append(PatientRecord(
+        batch.append(PatientHistory(
             pid, p.date_of_birth, p.sex, lang, p.interpreter_needed,
             rng.choice([None, "telephone", "in_person"]) if lang != "en" else None,
             rng.choice([None, "Sam Keyworker"]),
@@ -290,7 +290,7 @@ def build(url: str, n: int) -> tuple[float, int]:
 _dna_offset = 0
 
 
-def insert_records_fast(conn: Connection, batch: list[PatientRecord]) -> None:
+def insert_records_fast(conn: Connection, batch: list[PatientHistory]) -> None:
     """insert_records numbers DNA ids from 1 per call; shift them per batch."""
     global _dna_offset
     import tests.indicator_support as sup
@@ -302,7 +302,7 @@ def insert_records_fast(conn: Connection, batch: list[PatientRecord]) -> None:
 
     from inclusion_practice.storage import tables as t
 
-    plain = [PatientRecord(p.id, p.date_of_birth, p.sex, p.main_language, p.interpreter_needed,
+    plain = [PatientHistory(p.id, p.date_of_birth, p.sex, p.main_language, p.interpreter_needed,
                            p.interpreter_mode, p.keyworker_name, p.registrations, p.flags, p.events,
                            p.invitations, ()) for p in batch]
     original(conn, plain)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from inclusion_practice.indicators.records import PatientRecord
+from inclusion_practice.indicators.records import PatientHistory
 from inclusion_practice.storage import tables as t
 
 NOW = dt.datetime(2026, 1, 1, 9, 0)
@@ -30,7 +30,7 @@ def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(table), chunk)
 
 
-def insert_records(conn: Connection, records: Sequence[PatientRecord]) -> None:
+def insert_records(conn: Connection, records: Sequence[PatientHistory]) -> None:
     """Insert patients (keeping their ids) and everything hanging off them."""
     patients, regs, flags, events, invites, dnas, actions = [], [], [], [], [], [], []
     dna_id = 0

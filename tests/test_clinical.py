@@ -15,7 +15,7 @@ from inclusion_practice.indicators.records import (
     EventRow,
     FlagRow,
     InvitationRow,
-    PatientRecord,
+    PatientHistory,
     RegistrationRow,
 )
 from inclusion_practice.synthetic.clinical import clinical_history
@@ -68,7 +68,7 @@ def test_every_indicator_fed_by_the_history_has_realistic_achievement() -> None:
                    if rng.random() < 0.7 else ())
             for k in range(rng.choice([0, 0, 1, 2]))
         )
-        records.append(PatientRecord(
+        records.append(PatientHistory(
             pid, p.date_of_birth, p.sex, p.main_language, p.interpreter_needed,
             rng.choice([None, "telephone"]) if p.main_language != "en" else None, rng.choice([None, "Sam"]),
             (RegistrationRow(p.registered_on),), tuple(FlagRow(c, p.registered_on) for c in sorted(p.categories)),

@@ -21,7 +21,7 @@ from inclusion_practice.indicators.records import (
     EventRow,
     FlagRow,
     InvitationRow,
-    PatientRecord,
+    PatientHistory,
     RegistrationRow,
 )
 from inclusion_practice.indicators.sql_engine import SqlEngine
@@ -54,7 +54,7 @@ def one(indicator_toml: str) -> IndicatorSet:
     return parse_set(SET_HEAD + indicator_toml, "spec.toml")
 
 
-def patient(pid: int, **kw: object) -> PatientRecord:
+def patient(pid: int, **kw: object) -> PatientHistory:
     base: dict[str, object] = {
         "id": pid,
         "date_of_birth": D(1980, 6, 15),
@@ -63,7 +63,7 @@ def patient(pid: int, **kw: object) -> PatientRecord:
         "flags": HOMELESS,
     }
     base.update(kw)
-    return PatientRecord(**base)  # type: ignore[arg-type]
+    return PatientHistory(**base)  # type: ignore[arg-type]
 
 
 def ev(code: str, day: dt.date, value: float | None = None) -> EventRow:
@@ -74,7 +74,7 @@ def ev(code: str, day: dt.date, value: float | None = None) -> EventRow:
 class Case:
     name: str
     indicator: str
-    rows: list[tuple[PatientRecord, str]] = field(default_factory=list)
+    rows: list[tuple[PatientHistory, str]] = field(default_factory=list)
     period: Period = PERIOD
 
 

@@ -21,7 +21,7 @@ from inclusion_practice.indicators.records import (
     EventRow,
     FlagRow,
     InvitationRow,
-    PatientRecord,
+    PatientHistory,
     RegistrationRow,
 )
 from inclusion_practice.indicators.sql_engine import SqlEngine
@@ -37,7 +37,7 @@ days = st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2026, 6, 30))
 
 
 @st.composite
-def patients(draw: st.DrawFn, pid: int) -> PatientRecord:
+def patients(draw: st.DrawFn, pid: int) -> PatientHistory:
     def opt_end(start: dt.date) -> dt.date | None:
         return draw(st.none() | st.dates(min_value=start, max_value=dt.date(2027, 1, 1)))
 
@@ -66,7 +66,7 @@ def patients(draw: st.DrawFn, pid: int) -> PatientRecord:
             for _ in range(draw(st.integers(0, 2)))
         )
         dnas.append(DnaRow(when, draw(st.none() | st.just(when)), acts))
-    return PatientRecord(
+    return PatientHistory(
         id=pid,
         date_of_birth=draw(st.dates(min_value=dt.date(1940, 1, 1), max_value=dt.date(2015, 12, 31))),
         sex=draw(st.sampled_from(["female", "male", "other"])),
@@ -83,14 +83,14 @@ def patients(draw: st.DrawFn, pid: int) -> PatientRecord:
 
 
 @st.composite
-def practices(draw: st.DrawFn) -> list[PatientRecord]:
+def practices(draw: st.DrawFn) -> list[PatientHistory]:
     n = draw(st.integers(1, 12))
     return [draw(patients(i + 1)) for i in range(n)]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(records=practices())
-def test_engines_agree_on_random_practices(records: list[PatientRecord], tmp_path: Path, sqlite_template: Path) -> None:
+def test_engines_agree_on_random_practices(records: list[PatientHistory], tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / f"{uuid.uuid4().hex}.db"
     shutil.copy(sqlite_template, db)
     engine = create_engine(f"sqlite:///{db}")

@@ -17,7 +17,7 @@ from inclusion_practice.indicators.records import (
     EventRow,
     FlagRow,
     InvitationRow,
-    PatientRecord,
+    PatientHistory,
     RegistrationRow,
 )
 from tests.fhir_schema import assert_valid
@@ -45,14 +45,14 @@ REG = (RegistrationRow(D(2024, 1, 1)),)
 
 def _practice(ip: InclusionPractice) -> None:
     recs = [
-        PatientRecord(1, D(1980, 1, 1), "female", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
+        PatientHistory(1, D(1980, 1, 1), "female", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
                       events=(EventRow(MH_REVIEW, D(2025, 6, 1)),)),
-        PatientRecord(2, D(1985, 1, 1), "male", registrations=REG, flags=(FlagRow("substance_use", D(2024, 1, 1)),)),
-        PatientRecord(3, D(1990, 1, 1), "male", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
+        PatientHistory(2, D(1985, 1, 1), "male", registrations=REG, flags=(FlagRow("substance_use", D(2024, 1, 1)),)),
+        PatientHistory(3, D(1990, 1, 1), "male", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
                       events=(EventRow(MH_REVIEW, D(2024, 6, 1)),)),
-        PatientRecord(4, D(1970, 1, 1), "female", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
+        PatientHistory(4, D(1970, 1, 1), "female", registrations=REG, flags=(FlagRow("homelessness", D(2024, 1, 1)),),
                       invitations=(InvitationRow("mental_health", D(2025, 5, 1)), InvitationRow("mental_health", D(2025, 6, 1)))),
-        PatientRecord(5, D(1970, 1, 1), "female", registrations=REG),
+        PatientHistory(5, D(1970, 1, 1), "female", registrations=REG),
     ]
     with ip.db.engine.begin() as conn:
         insert_records(conn, recs)

@@ -25,7 +25,7 @@ from inclusion_practice.indicators.definitions import (
     RegisteredInCriterion,
     Window,
 )
-from inclusion_practice.indicators.records import PatientRecord
+from inclusion_practice.indicators.records import PatientHistory
 from inclusion_practice.indicators.results import IndicatorTally, PatientOutcome, tally
 
 Criterion = EventCriterion | LatestEventCriterion | AttributeCriterion | DnaCriterion | RegisteredInCriterion
@@ -53,7 +53,7 @@ class Evaluation:
 
 
 class _Ctx:
-    def __init__(self, p: PatientRecord, period: Period, lists: Mapping[str, CodeList]) -> None:
+    def __init__(self, p: PatientHistory, period: Period, lists: Mapping[str, CodeList]) -> None:
         self.p = p
         self.period = period
         self.end = period.end
@@ -207,7 +207,7 @@ def _invitations(ctx: _Ctx, inv: Invitations) -> tuple[bool, str]:
 
 def evaluate_patient(
     ind: Indicator,
-    p: PatientRecord,
+    p: PatientHistory,
     period: Period,
     lists: Mapping[str, CodeList],
     restricted: frozenset[str] = frozenset(),
@@ -335,7 +335,7 @@ def _due(ctx: _Ctx, ind: Indicator) -> tuple[dt.date | None, dt.date | None]:
 
 def evaluate(
     ind: Indicator,
-    records: Iterable[PatientRecord],
+    records: Iterable[PatientHistory],
     period: Period,
     lists: Mapping[str, CodeList],
 ) -> list[PatientOutcome]:
@@ -349,7 +349,7 @@ def evaluate(
 
 
 def run_set(
-    ind_set: IndicatorSet, records: Iterable[PatientRecord], period: Period
+    ind_set: IndicatorSet, records: Iterable[PatientHistory], period: Period
 ) -> dict[str, IndicatorTally]:
     """Tallies for every indicator in the set."""
     recs = list(records)

@@ -63,8 +63,11 @@ class DnaRow:
 
 
 @dataclass(frozen=True)
-class PatientRecord:
-    """Everything the indicators look at for one patient."""
+class PatientHistory:
+    """Everything the indicators look at for one patient, over time: registrations, flags,
+    coded events, invitations and DNAs. (The patient's identity and contact record is
+    :class:`inclusion_practice.domain.patient_record.PatientRecord`; this is not a second copy
+    of it but the evidence an indicator counts.)"""
 
     id: int
     date_of_birth: dt.date

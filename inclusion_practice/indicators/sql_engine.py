@@ -65,7 +65,7 @@ from inclusion_practice.indicators.records import (
     EventRow,
     FlagRow,
     InvitationRow,
-    PatientRecord,
+    PatientHistory,
     RegistrationRow,
 )
 from inclusion_practice.indicators.results import IndicatorTally, PatientOutcome
@@ -717,7 +717,7 @@ class SqlEngine:
 # ---------------------------------------------------------------------- loading records
 
 
-def load_records(conn: Connection, patient_ids: Sequence[int] | None = None) -> list[PatientRecord]:
+def load_records(conn: Connection, patient_ids: Sequence[int] | None = None) -> list[PatientHistory]:
     """Patients with everything the indicators read, for the in-memory evaluator and explain."""
     ids = list(patient_ids) if patient_ids is not None else None
 
@@ -761,7 +761,7 @@ def load_records(conn: Connection, patient_ids: Sequence[int] | None = None) -> 
     ):
         pid = r[0]
         out.append(
-            PatientRecord(
+            PatientHistory(
                 id=pid,
                 date_of_birth=r[1],
                 sex=r[2],
