@@ -10,17 +10,8 @@ from pathlib import Path
 
 from inclusion_practice.clock import Clock, SystemClock
 from inclusion_practice.config import PracticeConfig, load_config, resolve_database_url
-from inclusion_practice.services.adjustments import AdjustmentService
-from inclusion_practice.services.appointments import AppointmentService
-from inclusion_practice.services.audit import AuditService
-from inclusion_practice.services.dna import DnaService
-from inclusion_practice.services.flags import FlagService
-from inclusion_practice.services.indicators import IndicatorService
-from inclusion_practice.services.interpreters import InterpreterService
-from inclusion_practice.services.patients import PatientService
-from inclusion_practice.services.refusals import RefusalService
-from inclusion_practice.services.schedule import ScheduleService
-from inclusion_practice.services.users import UserService
+from inclusion_practice.fhir.gateway import FhirGateway
+from inclusion_practice.services.registry import PracticeServices
 from inclusion_practice.storage.database import Database
 
 
@@ -31,17 +22,21 @@ class InclusionPractice:
         self.db = db
         self.config = config
         self.clock: Clock = clock or db.clock
-        self.users = UserService(db)
-        self.audit = AuditService(db)
-        self.patients = PatientService(db, config, self.clock)
-        self.flags = FlagService(db, config, self.clock)
-        self.adjustments = AdjustmentService(db, config, self.clock)
-        self.refusals = RefusalService(db, config, self.clock)
-        self.schedule = ScheduleService(db, config, self.clock)
-        self.appointments = AppointmentService(db, config, self.clock)
-        self.interpreters = InterpreterService(db, config, self.clock)
-        self.dna = DnaService(db, config, self.clock)
-        self.indicators = IndicatorService(db, config, self.clock)
+        self.services = PracticeServices.build(db, config, self.clock)
+        s = self.services
+        self.users = s.users
+        self.audit = s.audit
+        self.patients = s.patients
+        self.flags = s.flags
+        self.adjustments = s.adjustments
+        self.refusals = s.refusals
+        self.schedule = s.schedule
+        self.appointments = s.appointments
+        self.interpreters = s.interpreters
+        self.dna = s.dna
+        self.indicators = s.indicators
+        self.fhir = FhirGateway(s)
+        """FHIR in and out through the services (patient bundles, import, export)."""
 
     @classmethod
     def open(

@@ -36,7 +36,7 @@ from inclusion_practice.fhir.exporter import ExportFilter, FhirExporter
 from inclusion_practice.fhir.importer import FhirImporter
 from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.api_tokens import ApiTokenService
-from inclusion_practice.services.patients import NewPatient
+from inclusion_practice.services.patients import NewPatient, PatientUpdate
 from tests.conftest import NOW
 
 TODAY = NOW.date()
@@ -150,8 +150,9 @@ OPS: list[Op] = [
     Op("patients.reregister", Permission.REGISTER_PATIENT,
        lambda ip, a, pid: ip.patients.reregister(a, pid, start=TODAY + dt.timedelta(days=1)),
        _deregistered),
-    Op("patients.update_contact", Permission.EDIT_PATIENT,
-       lambda ip, a, pid: ip.patients.update_contact(a, pid, "phone", phone="07700 900123"),
+    Op("patients.update", Permission.EDIT_PATIENT,
+       lambda ip, a, pid: ip.patients.update(
+           a, pid, PatientUpdate(contact_route="phone", phone="07700 900123")),
        lambda w: (w.patient(),)),
     Op("patients.link", Permission.EDIT_PATIENT,
        lambda ip, a, one, other: ip.patients.link(a, one, other),
@@ -287,7 +288,7 @@ def _library_outputs(ip: InclusionPractice, actor: Actor, f: dict[str, Any]) -> 
     out: list[Any] = []
     for pid in (f["a"], f["b"]):
         out += [ip.patients.show(actor, pid), ip.patients.needs(actor, pid),
-                ip.patients.fhir_bundle(actor, pid),
+                ip.fhir.patient_bundle(actor, pid),
                 ip.flags.list(actor, pid, include_ended=True), ip.dna.explain(pid).lines()]
     out += [ip.patients.find(actor, "flag"), ip.patients.list(actor),
             ip.flags.due_for_review(actor, TODAY + dt.timedelta(days=800)),

@@ -181,7 +181,7 @@ def test_the_flags_service_reads_are_filtered_too(
 def test_the_fhir_export_for_a_non_clinical_role_has_no_restricted_flag(
     ip: InclusionPractice, actors: dict[str, Actor], flagged: int, role: str
 ) -> None:
-    bundle = ip.patients.fhir_bundle(actors[role], flagged)
+    bundle = ip.fhir.patient_bundle(actors[role], flagged)
     text = json.dumps(bundle)
     assert not _leaks(text)
     flags = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag"]
@@ -192,7 +192,7 @@ def test_the_fhir_export_for_a_non_clinical_role_has_no_restricted_flag(
 def test_the_fhir_export_for_a_clinician_labels_restricted_flags(
     ip: InclusionPractice, actors: dict[str, Actor], flagged: int
 ) -> None:
-    bundle = ip.patients.fhir_bundle(actors["clinician"], flagged)
+    bundle = ip.fhir.patient_bundle(actors["clinician"], flagged)
     restricted = [
         e["resource"] for e in bundle["entry"]
         if e["resource"].get("meta", {}).get("security", [{}])[0].get("code") == "R"

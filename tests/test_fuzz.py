@@ -49,7 +49,7 @@ from inclusion_practice.indicators.definitions import (
     parse_codelist,
     parse_set,
 )
-from inclusion_practice.services.patients import NewPatient
+from inclusion_practice.services.patients import NewPatient, PatientUpdate
 from tests.fhir_practice import VALID_NHS, build_practice
 
 TRIED: Counter[str] = Counter()
@@ -264,15 +264,15 @@ def test_fuzzed_edits_flags_refusals_and_searches_are_done_or_refused_clearly(
         before = _counts(ip)
         try:
             if op == "contact":
-                ip.patients.update_contact(actor, target, a, phone=b, email=a)
+                ip.patients.update(actor, target, PatientUpdate(contact_route=a, phone=b, email=a))
             elif op == "communication":
-                ip.patients.update_communication(actor, target, a, dialect=b,
-                                                 interpreter_gender=b)
+                ip.patients.update(actor, target, PatientUpdate(
+                    main_language=a, dialect=b, interpreter_gender=b))
             elif op == "addresses":
-                ip.patients.update_addresses(actor, target, usual_address=[a or ""],
-                                             usual_postcode=b, correspondence=a)
+                ip.patients.update(actor, target, PatientUpdate(
+                    usual_address=[a or ""], usual_postcode=b, correspondence=a))
             elif op == "identity":
-                ip.patients.update_identity(actor, target, nhs_number=a, nhs_number_status=b)
+                ip.patients.update(actor, target, PatientUpdate(nhs_number=a, nhs_number_status=b))
             elif op == "flag":
                 ip.flags.add(actor, target, a or "", subcategory=b, start=day)
             elif op == "adjustment":

@@ -23,7 +23,7 @@ from inclusion_practice.domain.registration import (
     plan_period,
 )
 from inclusion_practice.errors import InvalidInput, NoActingUser, NotFound
-from inclusion_practice.services.patients import NewPatient, PossibleDuplicates
+from inclusion_practice.services.patients import NewPatient, PatientUpdate, PossibleDuplicates
 from inclusion_practice.storage.tables import AuditEvent, Task
 from tests.patient_fixtures import actors, audit_rows, counts, zofia
 
@@ -242,13 +242,16 @@ def test_edits_are_validated_and_audited(ip: InclusionPractice, actors: dict[str
     rec = actors["receptionist"]
     pid = ip.patients.register(rec, zofia()).patient.id
     assert pid is not None
-    ip.patients.update_communication(rec, pid, "ti", interpreter_mode="face_to_face",
-                                     interpreter_gender="female", no_family_interpreter=True)
-    ip.patients.update_contact(rec, pid, "keyworker", keyworker_name="Sam Keyworker",
-                               keyworker_partner="st-annes-hostel")
-    ip.patients.update_addresses(rec, pid, no_fixed_abode=True, correspondence="practice",
-                                 post_check_agreed_on=TODAY)
-    ip.patients.update_identity(rec, pid, nhs_number="9434765919", nhs_number_status="01")
+    ip.patients.update(rec, pid, PatientUpdate(
+        main_language="ti", interpreter_mode="face_to_face", interpreter_gender="female",
+        no_family_interpreter=True))
+    ip.patients.update(rec, pid, PatientUpdate(
+        contact_route="keyworker", keyworker_name="Sam Keyworker",
+        keyworker_partner="st-annes-hostel"))
+    ip.patients.update(rec, pid, PatientUpdate(
+        no_fixed_abode=True, correspondence="practice",
+        post_check_agreed_on=TODAY))
+    ip.patients.update(rec, pid, PatientUpdate(nhs_number="9434765919", nhs_number_status="01"))
     r = ip.patients.get(rec, pid)
     assert r.communication.main_language == "ti" and r.communication.no_family_interpreter
     assert r.contact.route is not None and r.contact.route.value == "keyworker"
@@ -257,7 +260,49 @@ def test_edits_are_validated_and_audited(ip: InclusionPractice, actors: dict[str
     needs = ip.patients.needs(rec, pid)
     assert needs.contact_via_keyworker and needs.interpreter_gender == "female"
     actions = [a for a, e, _ in audit_rows(ip) if e == "patient"]
-    assert actions[-4:] == ["edit_communication", "edit_contact", "edit_addresses", "edit_identity"]
+    assert actions[-4:] == ["edit_patient"] * 4
+
+
+def test_an_update_changes_only_the_fields_it_sets(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    rec = actors["receptionist"]
+    pid = ip.patients.register(rec, zofia(phone="07700 900001", main_language="pl")).patient.id
+    assert pid is not None
+    before = ip.patients.get(rec, pid)
+    after = ip.patients.update(rec, pid, PatientUpdate(dialect="Silesian"))
+    assert after.communication.dialect == "Silesian"
+    assert after.communication.main_language == before.communication.main_language == "pl"
+    assert after.contact == before.contact and after.addresses == before.addresses
+    renamed = ip.patients.update(rec, pid, PatientUpdate(family_name="  Nowak-Kowalska "))
+    assert renamed.family_name == "Nowak-Kowalska" and renamed.given_name == before.given_name
+    assert [p.id for p in ip.patients.find(rec, "nowak kowalska")] == [pid]
+
+
+@pytest.mark.parametrize(
+    ("update", "field"),
+    [
+        ({"main_language": "xx-not a tag"}, "main_language"),
+        ({"phone": "not a phone", "contact_route": "phone"}, "phone"),
+        ({"nhs_number": "1234567890"}, "nhs_number"),
+        ({"family_name": "   "}, "family_name"),
+        ({"care_of_partner": "no-such-hostel", "correspondence": "partner"}, "partner"),
+        ({"no_fixed_abode": "perhaps"}, "no_fixed_abode"),
+        ({"shoe_size": 9}, "shoe_size"),
+        ({}, "update"),
+    ],
+)
+def test_a_bad_update_names_the_field_and_changes_nothing(
+    ip: InclusionPractice, actors: dict[str, Actor], update: dict[str, object], field: str
+) -> None:
+    rec = actors["receptionist"]
+    pid = ip.patients.register(rec, zofia()).patient.id
+    assert pid is not None
+    before, rows = ip.patients.get(rec, pid), audit_rows(ip)
+    with pytest.raises(InvalidInput) as err:
+        ip.patients.update(rec, pid, PatientUpdate(**update))
+    assert err.value.field == field
+    assert ip.patients.get(rec, pid) == before and audit_rows(ip) == rows
 
 
 BAD_INPUT: list[tuple[str, dict[str, Any], str, str]] = [

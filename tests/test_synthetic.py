@@ -132,5 +132,5 @@ def test_every_generated_record_reads_back_through_the_library_and_fhir(
     for pid in range(1, 3001, 7):
         view = ip.patients.show(clinician, pid)
         assert view is not None
-        bundle = ip.patients.fhir_bundle(clinician, pid)
+        bundle = ip.fhir.patient_bundle(clinician, pid)
         assert bundle["resourceType"] == "Bundle"

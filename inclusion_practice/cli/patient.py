@@ -19,7 +19,7 @@ from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.nhs_number import format_nhs_number
 from inclusion_practice.domain.patient_record import FlagRecord, PatientListItem, PatientView
 from inclusion_practice.errors import InvalidInput
-from inclusion_practice.services.patients import NewPatient, PossibleDuplicates
+from inclusion_practice.services.patients import NewPatient, PatientUpdate, PossibleDuplicates
 
 app = typer.Typer(no_args_is_help=True)
 flag_app = typer.Typer(no_args_is_help=True)
@@ -328,7 +328,7 @@ def needs_cmd(ctx: typer.Context, patient_id: int = typer.Argument(...)) -> None
 @app.command("fhir")
 def fhir_cmd(ctx: typer.Context, patient_id: int = typer.Argument(...)) -> None:
     """The record as a FHIR R4 Bundle (Patient, visible Flags, adjustments) on stdout."""
-    bundle = get_practice(ctx).patients.fhir_bundle(acting_user(ctx), patient_id)
+    bundle = get_practice(ctx).fhir.patient_bundle(acting_user(ctx), patient_id)
     typer.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
 
 
@@ -398,11 +398,11 @@ def edit_communication_cmd(
     no_family_interpreter: bool = typer.Option(False, "--no-family-interpreter"),
 ) -> None:
     """Replace language and interpreter needs."""
-    get_practice(ctx).patients.update_communication(
-        acting_user(ctx), patient_id, language, dialect=dialect,
+    get_practice(ctx).patients.update(acting_user(ctx), patient_id, PatientUpdate(
+        main_language=language, dialect=dialect,
         interpreter_needed=True if interpreter else None, interpreter_mode=interpreter,
         interpreter_gender=interpreter_gender, no_family_interpreter=no_family_interpreter,
-    )
+    ))
     typer.echo(f"updated communication for patient {patient_id}")
 
 
@@ -418,11 +418,11 @@ def edit_contact_cmd(
     keyworker_partner: str | None = typer.Option(None, "--keyworker-partner"),
 ) -> None:
     """Replace the contact route and numbers."""
-    get_practice(ctx).patients.update_contact(
-        acting_user(ctx), patient_id, contact, phone=phone, email=email,
+    get_practice(ctx).patients.update(acting_user(ctx), patient_id, PatientUpdate(
+        contact_route=contact, phone=phone, email=email,
         keyworker_name=keyworker, keyworker_phone=keyworker_phone,
         keyworker_partner=keyworker_partner,
-    )
+    ))
     typer.echo(f"updated contact for patient {patient_id}")
 
 
@@ -450,8 +450,8 @@ def edit_address_cmd(
     agreed_date = None
     if practice_address and agreed_to_check_post:
         agreed_date = parse_date(agreed_on, "--agreed-on") or ip.clock.today()
-    ip.patients.update_addresses(
-        acting_user(ctx), patient_id, usual_address=address, usual_postcode=postcode,
+    ip.patients.update(acting_user(ctx), patient_id, PatientUpdate(
+        usual_address=address, usual_postcode=postcode,
         no_fixed_abode=no_fixed_abode,
         correspondence=_correspondence(care_of, care_of_address, practice_address,
                                        temporary_address, collect_at_reception),
@@ -460,7 +460,7 @@ def edit_address_cmd(
         correspondence_from=parse_date(temporary_from, "--temporary-from"),
         correspondence_to=parse_date(temporary_to, "--temporary-to"),
         post_check_agreed_on=agreed_date,
-    )
+    ))
     typer.echo(f"updated addresses for patient {patient_id}")
 
 
@@ -473,10 +473,10 @@ def edit_identity_cmd(
     nhs_unavailable: str | None = typer.Option(None, "--nhs-unavailable"),
 ) -> None:
     """Record an NHS number found later or a trace result."""
-    get_practice(ctx).patients.update_identity(
-        acting_user(ctx), patient_id, nhs_number=nhs_number, nhs_number_status=nhs_status,
+    get_practice(ctx).patients.update(acting_user(ctx), patient_id, PatientUpdate(
+        nhs_number=nhs_number, nhs_number_status=nhs_status,
         nhs_number_unavailable_reason=nhs_unavailable,
-    )
+    ))
     typer.echo(f"updated NHS number details for patient {patient_id}")
 
 
