@@ -25,6 +25,13 @@ from inclusion_practice.clock import Clock
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission, Role, may
 from tui.idle import DEFAULT_LOCK_AFTER_SECONDS, IdleTracker
+from tui.screens.book import BookScreen
+from tui.screens.find_patient import FindPatientScreen
+from tui.screens.lock import LockScreen
+from tui.screens.manager import ManagerScreen
+from tui.screens.register import RegisterScreen
+from tui.screens.sign_in import SignInScreen
+from tui.screens.today import TodayScreen
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, HIGH_CONTRAST_THEME
 
 LOCK_SECONDS_ENV = "INCLUSION_PRACTICE_LOCK_SECONDS"
@@ -48,43 +55,13 @@ class Section:
         return any(may(role, p) for p in self.permissions)
 
 
-def _find() -> Screen[None]:
-    from tui.screens.find_patient import FindPatientScreen
-
-    return FindPatientScreen()
-
-
-def _register() -> Screen[None]:
-    from tui.screens.register import RegisterScreen
-
-    return RegisterScreen()
-
-
-def _book() -> Screen[None]:
-    from tui.screens.book import BookScreen
-
-    return BookScreen()
-
-
-def _today() -> Screen[None]:
-    from tui.screens.today import TodayScreen
-
-    return TodayScreen()
-
-
-def _manager() -> Screen[None]:
-    from tui.screens.manager import ManagerScreen
-
-    return ManagerScreen()
-
-
 SECTIONS: tuple[Section, ...] = (
-    Section("find", "f2", "Find", (Permission.REGISTER_PATIENT, Permission.BOOK), _find),
-    Section("register", "f3", "Register", (Permission.REGISTER_PATIENT,), _register),
-    Section("book", "f4", "Book", (Permission.BOOK,), _book),
-    Section("today", "f5", "Today", (Permission.RECORD_ATTENDANCE,), _today),
+    Section("find", "f2", "Find", (Permission.REGISTER_PATIENT, Permission.BOOK), FindPatientScreen),
+    Section("register", "f3", "Register", (Permission.REGISTER_PATIENT,), RegisterScreen),
+    Section("book", "f4", "Book", (Permission.BOOK,), BookScreen),
+    Section("today", "f5", "Today", (Permission.RECORD_ATTENDANCE,), TodayScreen),
     Section(
-        "manager", "f6", "Manager", (Permission.RUN_INDICATORS, Permission.PRODUCE_RETURNS), _manager
+        "manager", "f6", "Manager", (Permission.RUN_INDICATORS, Permission.PRODUCE_RETURNS), ManagerScreen
     ),
 )
 SECTION_BY_MODE = {s.mode: s for s in SECTIONS}
@@ -161,8 +138,6 @@ class InclusionPracticeApp(App[None]):
 
     @staticmethod
     def _sign_in_screen() -> Screen[None]:
-        from tui.screens.sign_in import SignInScreen
-
         return SignInScreen()
 
     async def signed_in(self, actor: Actor) -> None:
@@ -204,8 +179,6 @@ class InclusionPracticeApp(App[None]):
     async def action_lock(self) -> None:
         if self.actor is None or self.locked:
             return
-        from tui.screens.lock import LockScreen
-
         actor = self.actor
         self.locked = True
         self._mode_before_lock = self.current_mode
@@ -233,8 +206,6 @@ class InclusionPracticeApp(App[None]):
         self.selected_patient_id = patient_id
         if "book" in self._modes:
             await self.switch_mode("book")
-            from tui.screens.book import BookScreen
-
             if isinstance(self.screen, BookScreen):
                 self.screen.choose_patient(patient_id)
 
@@ -242,8 +213,6 @@ class InclusionPracticeApp(App[None]):
         """Go to Register, carrying over what was typed in Find as the name."""
         if "register" in self._modes:
             await self.switch_mode("register")
-            from tui.screens.register import RegisterScreen
-
             if isinstance(self.screen, RegisterScreen):
                 self.screen.prefill_name(text)
 

@@ -12,12 +12,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError
+
+if TYPE_CHECKING:  # imported lazily at run time: `--help` must not open the library
+    from inclusion_practice.api import InclusionPractice
+    from inclusion_practice.config import PracticeConfig
 
 LOG_FILE_ENV = "INCLUSION_PRACTICE_LOG"
 log = logging.getLogger("inclusion_practice")
@@ -39,9 +43,9 @@ class State:
         self.db_option = db
         self.config_path = config
         self.acting_option = acting
-        self._practice: Any = None
+        self._practice: InclusionPractice | None = None
 
-    def config(self) -> Any:
+    def config(self) -> PracticeConfig:
         from inclusion_practice.config import load_config
 
         return load_config(self.config_path)
@@ -51,7 +55,7 @@ class State:
 
         return resolve_database_url(self.db_option, self.config())
 
-    def practice(self) -> Any:
+    def practice(self) -> InclusionPractice:
         """The opened :class:`~inclusion_practice.api.InclusionPractice` (schema checked)."""
         if self._practice is None:
             from inclusion_practice.api import InclusionPractice
@@ -67,8 +71,7 @@ class State:
         username = self.acting_option or self.config().defaults.acting_user
         if not username:
             raise InvalidInput("--as", "name the acting user (or set defaults.acting_user)")
-        actor: Actor = self.practice().users.actor(username)
-        return actor
+        return self.practice().users.actor(username)
 
 
 def state(ctx: typer.Context) -> State:
@@ -77,7 +80,7 @@ def state(ctx: typer.Context) -> State:
     return obj
 
 
-def get_practice(ctx: typer.Context) -> Any:
+def get_practice(ctx: typer.Context) -> InclusionPractice:
     return state(ctx).practice()
 
 

@@ -78,14 +78,15 @@ def list_cmd(
     """List indicator sets and their indicators."""
     ip = get_practice(ctx)
     if set_ref:
-        s = ip.indicators.load_set(set_ref)
-        typer.echo(f"{s.id} {s.version}: {s.title}")
-        for ind in s.indicators:
+        one = ip.indicators.load_set(set_ref)
+        typer.echo(f"{one.id} {one.version}: {one.title}")
+        for ind in one.indicators:
             typer.echo(f"  {ind.id:<10} {ind.title}")
         return
-    for s in ip.indicators.list_sets():
-        typer.echo(f"{s.id} {s.version}{' (default)' if s.default else ''}: {s.title}")
-        for iid, title in s.indicators:
+    for summary in ip.indicators.list_sets():
+        default = " (default)" if summary.default else ""
+        typer.echo(f"{summary.id} {summary.version}{default}: {summary.title}")
+        for iid, title in summary.indicators:
             typer.echo(f"  {iid:<10} {title}")
 
 

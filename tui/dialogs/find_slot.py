@@ -23,6 +23,7 @@ from inclusion_practice.domain.slot_finder import CHANNELS, SlotOffer
 from inclusion_practice.errors import InclusionPracticeError, SlotJustTaken
 from inclusion_practice.services.appointments import BookingResult
 from tui.screens.base import PracticeScreenMixin
+from tui.widgets.patient_banner import needs_phrases_of
 
 
 class FindSlotDialog(PracticeScreenMixin, ModalScreen[BookingResult | None]):
@@ -94,8 +95,6 @@ class FindSlotDialog(PracticeScreenMixin, ModalScreen[BookingResult | None]):
 
     def _show_needs(self, needs: AccessNeeds) -> None:
         self.needs = needs
-        from tui.widgets.patient_banner import needs_phrases_of
-
         phrases = needs_phrases_of(needs)
         text = "Needs: " + (" · ".join(phrases) or "none recorded")
         if needs.double_appointment:

@@ -18,7 +18,7 @@ from textual.widgets import Footer
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError
-from tui.app import InclusionPracticeApp
+from tui.protocol import PracticeApp
 from tui.widgets.nav_bar import NavBar
 
 T = TypeVar("T")
@@ -31,9 +31,9 @@ class PracticeScreenMixin:
     app: Any
 
     @property
-    def practice_app(self) -> InclusionPracticeApp:
+    def practice_app(self) -> PracticeApp:
         app = self.app
-        assert isinstance(app, InclusionPracticeApp)
+        assert isinstance(app, PracticeApp)
         return app
 
     @property

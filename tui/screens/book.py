@@ -21,7 +21,10 @@ from inclusion_practice.domain.patient_record import PatientView
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.services.appointments import AppointmentInfo, BookingResult
 from inclusion_practice.services.schedule import SessionInfo, SlotInfo
+from tui.dialogs.find_slot import FindSlotDialog
+from tui.dialogs.text_prompt import CancelAppointmentDialog, ConfirmDialog, TextPromptDialog
 from tui.screens.base import SectionScreen
+from tui.widgets.patient_banner import needs_phrases
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,6 @@ class BookScreen(SectionScreen):
                           self._show_patient)
 
     def _show_patient(self, view: PatientView) -> None:
-        from tui.widgets.patient_banner import needs_phrases
-
         self.patient = view
         needs = " · ".join(needs_phrases(view)) or "no recorded needs"
         self.query_one("#book-patient", Static).update(
@@ -196,8 +197,6 @@ class BookScreen(SectionScreen):
         return True
 
     def action_find_slot(self) -> None:
-        from tui.dialogs.find_slot import FindSlotDialog
-
         if self.patient is None or self.patient.record.id is None:
             self.notify("Choose a patient first (F2 Find, then Ctrl+B)", severity="warning")
             return
@@ -220,8 +219,6 @@ class BookScreen(SectionScreen):
         self.load_day()
 
     def action_reschedule(self) -> None:
-        from tui.dialogs.find_slot import FindSlotDialog
-
         a = self._current_appointment()
         if a is None or a.status is not AppointmentStatus.BOOKED:
             self.notify("Highlight a booked appointment to move", severity="warning")
@@ -232,8 +229,6 @@ class BookScreen(SectionScreen):
         )
 
     def action_cancel_appointment(self) -> None:
-        from tui.dialogs.text_prompt import CancelAppointmentDialog
-
         a = self._current_appointment()
         if a is None or a.status is not AppointmentStatus.BOOKED:
             self.notify("Highlight a booked appointment to cancel", severity="warning")
@@ -259,8 +254,6 @@ class BookScreen(SectionScreen):
         )
 
     def _cancelled(self, a: AppointmentInfo) -> None:
-        from tui.dialogs.text_prompt import ConfirmDialog
-
         self.notify(f"Cancelled {a.patient_name} {a.start:%a %d %b %H:%M}")
         self.load_day()
         interp = a.interpreter
@@ -289,8 +282,6 @@ class BookScreen(SectionScreen):
             self.notify("The interpreter request (not yet booked) was withdrawn")
 
     def action_interpreter_note(self) -> None:
-        from tui.dialogs.text_prompt import TextPromptDialog
-
         a = self._current_appointment()
         if a is None:
             self.notify("Highlight an appointment", severity="warning")

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from inclusion_practice.domain.patient_record import PatientListItem, PatientView
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InclusionPracticeError
+from tui.dialogs.add_flag import AddFlagDialog, FlagRequest
 from tui.screens.base import SectionScreen
 from tui.widgets.patient_banner import PatientBanner
 
@@ -153,8 +154,6 @@ class FindPatientScreen(SectionScreen):
         await self.practice_app.open_register(self.query_one("#search", Input).value)
 
     def action_add_flag(self) -> None:
-        from tui.dialogs.add_flag import AddFlagDialog, FlagRequest
-
         view = self.selected
         if view is None or view.record.id is None:
             return

@@ -19,6 +19,7 @@ from inclusion_practice.domain.periods import financial_year_of
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InclusionPracticeError
 from inclusion_practice.services.indicators import ListedPatient, SetResult, SetSummary
+from tui.dialogs.text_prompt import TextPromptDialog
 from tui.screens.base import SectionScreen
 
 
@@ -193,8 +194,6 @@ class ManagerScreen(SectionScreen):
         self._ask_folder("quarterly")
 
     def _ask_folder(self, kind: str) -> None:
-        from tui.dialogs.text_prompt import TextPromptDialog
-
         label = "Annual return" if kind == "les" else "Quarterly return"
         period_hint = ("period: 2025/26, or empty for the last complete year" if kind == "les"
                        else "period: 2026-Q2, or empty for the last complete quarter")
@@ -222,6 +221,7 @@ class ManagerScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="returns")
     def _produce(self, kind: str, period: str | None, folder: Path) -> None:
+        # Imported when a return is produced: reportlab would add ~0.3 s to the app's start-up.
         from reports.figures import ReturnKind
         from reports.service import Outputs, ReturnsService
 

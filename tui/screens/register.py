@@ -36,6 +36,7 @@ from inclusion_practice.domain.registration import RegistrationKind
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InclusionPracticeError, InvalidInput, InvalidInputs
 from inclusion_practice.services.patients import NewPatient, RegistrationResult
+from tui.dialogs.refusal import RefusalDialog, RefusalRequest
 from tui.screens.base import SectionScreen
 
 NO_ID_REMINDER = "No ID, proof of address or immigration status is needed to register."
@@ -530,8 +531,6 @@ class RegisterScreen(SectionScreen):
     # --- refusal ------------------------------------------------------------------------
 
     def action_refuse(self) -> None:
-        from tui.dialogs.refusal import RefusalDialog, RefusalRequest
-
         def done(request: RefusalRequest | None) -> None:
             if request is not None:
                 self.notify(

@@ -19,12 +19,15 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from inclusion_practice.domain.attendance import AppointmentStatus
+from inclusion_practice.domain.dna_policy import ACTION_LABELS
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.services.appointments import AppointmentInfo, AttendanceResult
 from inclusion_practice.services.dna import DnaActionInfo, DnaExplanation
 from inclusion_practice.services.interpreters import InterpreterDue
 from inclusion_practice.services.patients import HealthCheckDue
 from inclusion_practice.services.schedule import SessionInfo
+from tui.dialogs.choose import ChooseDialog
+from tui.dialogs.text_prompt import TextPromptDialog
 from tui.screens.base import SectionScreen
 
 INTERPRETER_DAYS = 3
@@ -189,8 +192,6 @@ class TodayScreen(SectionScreen):
             a = result.appointment
             lines = [f"{a.patient_name}: {a.status.value.replace('_', ' ')}", *result.messages]
             if result.dna is not None:
-                from inclusion_practice.domain.dna_policy import ACTION_LABELS
-
                 actions = [ACTION_LABELS[x] for x in result.dna.decision.actions]
                 lines.append("On the DNA worklist: " + (", ".join(actions) or "no action"))
             self.notify("\n".join(lines), title="Recorded", timeout=10)
@@ -199,8 +200,6 @@ class TodayScreen(SectionScreen):
         self.action_refresh()
 
     def action_walk_in(self) -> None:
-        from tui.dialogs.choose import ChooseDialog
-
         pid = self.practice_app.selected_patient_id
         if pid is None:
             self.notify("Find the patient first (F2), then come back for the walk-in",
@@ -249,8 +248,6 @@ class TodayScreen(SectionScreen):
         return self.interpreters[table.cursor_row]
 
     def action_interpreter_booked(self) -> None:
-        from tui.dialogs.text_prompt import TextPromptDialog
-
         d = self._current_interpreter()
         if d is None or d.status != "to_book":
             return
@@ -314,8 +311,6 @@ class TodayScreen(SectionScreen):
         self.query_one("#dna-explanation", Static).update("\n".join(lines))
 
     def action_outcome(self) -> None:
-        from tui.dialogs.text_prompt import TextPromptDialog
-
         a = self._current_action()
         if a is None:
             return
@@ -348,8 +343,6 @@ class TodayScreen(SectionScreen):
                           " days", "", "", key="none")
 
     def action_health_check_done(self) -> None:
-        from tui.dialogs.text_prompt import TextPromptDialog
-
         table = self.query_one("#health", DataTable)
         if not self.health_checks or not 0 <= table.cursor_row < len(self.health_checks):
             return

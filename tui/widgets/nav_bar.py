@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.protocol import PracticeApp
+
 
 class NavBar(Static):
     """Shows ``F2 Find  F3 Register …`` with the current section highlighted, and the user."""
@@ -26,10 +28,8 @@ class NavBar(Static):
         self.update(self._render_bar())
 
     def _render_bar(self) -> Text:
-        from tui.app import InclusionPracticeApp
-
         app = self.app
-        assert isinstance(app, InclusionPracticeApp)
+        assert isinstance(app, PracticeApp)
         bar = Text(no_wrap=True, overflow="ellipsis")
         for section in app.sections():
             style = "reverse bold" if section.mode == self.current else ""
