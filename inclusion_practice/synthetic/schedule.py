@@ -10,12 +10,8 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
-
 from inclusion_practice.errors import InclusionPracticeError
 from inclusion_practice.services.access import SYSTEM
-from inclusion_practice.storage.active import active_on
-from inclusion_practice.storage.tables import Patient, Registration
 
 if TYPE_CHECKING:
     from inclusion_practice.api import InclusionPractice
@@ -33,18 +29,7 @@ def add_demo_schedule(ip: InclusionPractice, *, seed: int = 42) -> tuple[int, in
     rng = random.Random(seed)
     today = ip.clock.today()
     generated = ip.schedule.generate(SYSTEM)
-    with ip.db.read() as uow:
-        registered: list[int] = [
-            pid
-            for pid in uow.session.exec(
-                select(Patient.id)
-                .join(Registration, col(Registration.patient_id) == col(Patient.id))
-                .where(active_on(Registration, today))
-                .order_by(col(Patient.id))
-                .limit(5000)
-            ).all()
-            if pid is not None
-        ]
+    registered = ip.patients.registered_on(today)[:5000]
     if not registered:
         return generated.sessions_created, 0
     booked = 0
