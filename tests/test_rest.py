@@ -3,10 +3,6 @@ OperationOutcome errors, and schemathesis against the generated OpenAPI on loopb
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -167,59 +163,3 @@ def test_evaluate_measure_returns_a_valid_measure_report_for_a_period(
                periodStart="2025-04-01", periodEnd="2026-03-31").status_code == 403
     assert get(world, "manager", "/Measure/IH001/$evaluate-measure",
                periodStart="2026-04-01", periodEnd="2025-03-31").status_code == 400
-
-
-# ---------------------------------------------------------------- schemathesis on loopback
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def served(ip: InclusionPractice, world: dict[str, Any]) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ip), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
-
-
-def test_no_operation_in_the_openapi_spec_fails_with_a_server_error(
-    served: str, world: dict[str, Any]
-) -> None:
-    schemathesis = pytest.importorskip("schemathesis")
-    from hypothesis import HealthCheck, given, settings
-
-    schema = schemathesis.openapi.from_url(f"{served}/openapi.json")
-    headers = {"Authorization": f"Bearer {world['tokens']['clinician']}"}
-    failures: list[tuple[str, int, str]] = []
-    labels = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        labels.append(operation.label)
-
-        def make(label: str) -> Any:
-            def check(case: Any) -> None:
-                response = case.call(headers=headers)
-                if response.status_code >= 500:
-                    failures.append((label, response.status_code, response.text[:200]))
-            return check
-
-        run = settings(max_examples=8, deadline=None, database=None,
-                       suppress_health_check=list(HealthCheck))(
-            given(case=operation.as_strategy())(make(operation.label)))
-        run()
-    assert len(labels) >= 12
-    assert failures == []

@@ -148,8 +148,13 @@ def serve_cmd(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port."),
+    max_count: int = typer.Option(500, "--max-count", min=1, max=1000,
+                                  help="Most results one search page may hold (_count)."),
+    max_body_mb: int = typer.Option(10, "--max-body-mb", min=1, max=1024,
+                                    help="Larger request bodies are refused with 413."),
 ) -> None:
     """Run the FHIR REST API for practice IT (OpenAPI at /docs and /openapi.json)."""
     from inclusion_practice.rest import serve
 
-    serve(get_practice(ctx), host, port)
+    serve(get_practice(ctx), host, port, max_count=max_count,
+          max_body_bytes=max_body_mb * 1024 * 1024)

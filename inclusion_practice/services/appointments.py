@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -28,9 +30,10 @@ from inclusion_practice.domain.interpreters import InterpreterStatus, suggest_mo
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.domain.slot_finder import CHANNELS, SlotOffer, SlotQuery, find_slots
-from inclusion_practice.errors import InvalidInput, NotFound, SlotJustTaken
+from inclusion_practice.errors import InvalidInput, NoActingUser, NotFound, SlotJustTaken
 from inclusion_practice.services.access import require
 from inclusion_practice.services.dna import DnaOutcome, record_dna_in
+from inclusion_practice.services.queries import AppointmentQuery, Page, check_page
 from inclusion_practice.services.schedule import (
     interpreters_after_cancel,
     load_book,
@@ -38,6 +41,7 @@ from inclusion_practice.services.schedule import (
 )
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import is_registered, load_needs, patient_names
+from inclusion_practice.storage.search_sql import date_bounds
 from inclusion_practice.storage.tables import (
     Appointment,
     ClinicSession,
@@ -735,6 +739,31 @@ class AppointmentService:
     def get(self, appointment_id: int) -> AppointmentInfo:
         with self._db.read() as uow:
             return appointment_info(uow, self._get_row(uow, appointment_id, lock=False))
+
+    def search(
+        self, actor: Actor | None, query: AppointmentQuery, *, offset: int = 0, count: int = 50
+    ) -> Page[AppointmentInfo]:
+        """Appointments matching ``query``, in start order, paged."""
+        if actor is None:
+            raise NoActingUser()
+        check_page(offset, count)
+        conds: list[Any] = []
+        if query.patient_id is not None:
+            conds.append(col(Appointment.patient_id) == query.patient_id)
+        if query.start:
+            conds.append(date_bounds(Appointment.start, query.start))
+        if query.statuses:
+            conds.append(col(Appointment.status).in_(sorted(query.statuses)))
+        with self._db.read() as uow:
+            total = uow.session.exec(
+                select(func.count()).select_from(Appointment).where(*conds)
+            ).one()
+            rows = uow.session.exec(
+                select(Appointment).where(*conds)
+                .order_by(col(Appointment.start), col(Appointment.id)).offset(offset).limit(count)
+            ).all()
+            items = tuple(appointment_info(uow, r) for r in rows)
+        return Page(items, int(total), offset, count)
 
     def for_patient(self, patient_id: int) -> list[AppointmentInfo]:
         with self._db.read() as uow:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from inclusion_practice.clock import Clock
@@ -23,6 +25,7 @@ from inclusion_practice.domain.patient_record import FlagRecord, FlagSource
 from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.services.queries import FlagQuery, Page, check_page
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import Flag, Patient
@@ -275,6 +278,29 @@ class FlagService:
                 uow.session, self._config, role, [patient_id],
                 on=on or self._clock.today(), include_ended=include_ended,
             )[patient_id]
+
+
+    def search(
+        self, actor: Actor | None, query: FlagQuery, *, offset: int = 0, count: int = 50
+    ) -> Page[FlagRecord]:
+        """Flags (ended ones too) the actor's role may see, by patient then start, paged."""
+        role = _reader_role(actor)
+        check_page(offset, count)
+        policy = self._config.flag_visibility(role)
+        conds: list[Any] = [flag_category_visible(Flag.category, policy)]
+        if query.patient_id is not None:
+            conds.append(col(Flag.patient_id) == query.patient_id)
+        if query.category is not None:
+            conds.append(col(Flag.category) == query.category)
+        with self._db.read() as uow:
+            total = uow.session.exec(select(func.count()).select_from(Flag).where(*conds)).one()
+            rows = uow.session.exec(
+                select(Flag).where(*conds)
+                .order_by(col(Flag.patient_id), col(Flag.start_date), col(Flag.id))
+                .offset(offset).limit(count)
+            ).all()
+            items = tuple(to_record(r, self._config) for r in rows if policy.allows(r.category))
+        return Page(items, int(total), offset, count)
 
 
 def _reader_role(actor: Actor | None) -> Role:

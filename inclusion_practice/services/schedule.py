@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import and_, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -23,10 +25,12 @@ from inclusion_practice.domain.attendance import AppointmentStatus
 from inclusion_practice.domain.interpreters import after_appointment_cancelled
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.domain.slot_finder import SessionView, SlotView
-from inclusion_practice.errors import InvalidInput, NotFound
+from inclusion_practice.errors import InvalidInput, NoActingUser, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.services.queries import Page, SlotSearch, check_page
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import patient_summary
+from inclusion_practice.storage.search_sql import date_bounds
 from inclusion_practice.storage.tables import (
     Appointment,
     ClinicSession,
@@ -316,6 +320,82 @@ class ScheduleService:
                 blocked=r.blocked,
                 appointment_ids=tuple(held.get(r.id or 0, ())),
             )
+            for r in rows
+        ]
+
+    def search_slots(
+        self, actor: Actor | None, query: SlotSearch, *, offset: int = 0, count: int = 50
+    ) -> Page[tuple[SlotInfo, SessionInfo]]:
+        """Slots matching ``query`` with their sessions, in start order, paged. A slot is
+        ``held`` while an appointment holds it, ``blocked`` when closed, else ``free``."""
+        if actor is None:
+            raise NoActingUser()
+        check_page(offset, count)
+        if query.clinician is not None and self._config.clinician(query.clinician) is None:
+            raise NotFound("Schedule", query.clinician)
+        held = exists(select(SlotHold.id).where(col(SlotHold.active_slot_id) == col(Slot.id)))
+        conds: list[Any] = []
+        if query.clinician is not None:
+            conds.append(col(ClinicSession.clinician_code) == query.clinician)
+        if query.start:
+            conds.append(date_bounds(Slot.start, query.start))
+        if query.states:
+            state_conds = []
+            if "free" in query.states:
+                state_conds.append(and_(col(Slot.blocked).is_(False), ~held))
+            if "held" in query.states:
+                state_conds.append(held)
+            if "blocked" in query.states:
+                state_conds.append(and_(col(Slot.blocked).is_(True), ~held))
+            conds.append(or_(*state_conds))
+        base = select(Slot).join(ClinicSession, col(ClinicSession.id) == col(Slot.session_id))
+        with self._db.read() as uow:
+            total = uow.session.exec(
+                select(func.count()).select_from(Slot)
+                .join(ClinicSession, col(ClinicSession.id) == col(Slot.session_id)).where(*conds)
+            ).one()
+            rows = list(uow.session.exec(
+                base.where(*conds).order_by(col(Slot.start), col(Slot.id)).offset(offset).limit(count)
+            ).all())
+            items = self._with_sessions(uow, rows)
+        return Page(tuple(items), int(total), offset, count)
+
+    def slot(self, actor: Actor | None, slot_id: int) -> tuple[SlotInfo, SessionInfo]:
+        """One slot with its session."""
+        if actor is None:
+            raise NoActingUser()
+        with self._db.read() as uow:
+            row = uow.session.get(Slot, slot_id)
+            if row is None:
+                raise NotFound("Slot", slot_id)
+            return self._with_sessions(uow, [row])[0]
+
+    def session_dates(self, clinician: str) -> tuple[dt.date, dt.date] | None:
+        """The first and last day the clinician has sessions (their Schedule's horizon)."""
+        if self._config.clinician(clinician) is None:
+            raise NotFound("Schedule", clinician)
+        with self._db.read() as uow:
+            first, last = uow.session.exec(
+                select(func.min(ClinicSession.session_date), func.max(ClinicSession.session_date))
+                .where(ClinicSession.clinician_code == clinician)
+            ).one()
+        return (first, last) if first is not None and last is not None else None
+
+    def _with_sessions(
+        self, uow: UnitOfWork, rows: Sequence[Slot]
+    ) -> list[tuple[SlotInfo, SessionInfo]]:
+        ids = [r.id for r in rows]
+        active = set(uow.session.exec(
+            select(SlotHold.active_slot_id).where(col(SlotHold.active_slot_id).in_(ids))
+        ).all()) if ids else set()
+        sessions = {
+            s.id: session_info(s) for s in uow.session.exec(
+                select(ClinicSession).where(col(ClinicSession.id).in_({r.session_id for r in rows}))
+            ).all()
+        } if rows else {}
+        return [
+            (SlotInfo(id=r.id or 0, session_id=r.session_id, seq=r.seq, start=r.start, end=r.end,
+                      free=r.id not in active, blocked=r.blocked), sessions[r.session_id])
             for r in rows
         ]
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from inclusion_practice.domain.actor import Actor
@@ -39,12 +41,14 @@ from inclusion_practice.services.patients.rows import (
     periods_of,
     record_from_row,
 )
+from inclusion_practice.services.queries import MAX_NAME_LENGTH, Page, PatientQuery, check_page
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.patient_facts import is_registered as _is_registered_row
 from inclusion_practice.storage.patient_facts import (
     load_needs,
     load_needs_many,
 )
+from inclusion_practice.storage.search_sql import date_bounds, name_words
 from inclusion_practice.storage.tables import Patient, Registration, Task
 
 FUZZY_MIN_CHARS = 4
@@ -97,6 +101,44 @@ class SearchMixin(PatientServiceBase):
             if row is None:
                 raise NotFound("patient", patient_id)
             return record_from_row(row, periods_of(uow.session, patient_id))
+
+    def search(
+        self, actor: Actor | None, query: PatientQuery, *, offset: int = 0, count: int = 50
+    ) -> Page[PatientRecord]:
+        """Patients matching ``query``, in id order, one page at a time (names match as in
+        :meth:`find`, without the fuzzy extras, so pages are stable)."""
+        reader_role(actor)
+        check_page(offset, count)
+        conds: list[Any] = []
+        if query.name is not None:
+            conds.append(name_words(Patient.name_key, fold(query.name)))
+        if query.patient_id is not None:
+            conds.append(col(Patient.id) == query.patient_id)
+        if query.nhs_number is not None or query.source_id is not None:
+            either = []
+            if query.nhs_number is not None:
+                either.append(col(Patient.nhs_number) == query.nhs_number.replace(" ", ""))
+            if query.source_id is not None:
+                either.append(col(Patient.source_id) == query.source_id)
+            conds.append(or_(*either))
+        if query.birthdate:
+            conds.append(date_bounds(Patient.date_of_birth, query.birthdate, dates=True))
+        with self._db.read() as uow:
+            s = uow.session
+            total = s.exec(select(func.count()).select_from(Patient).where(*conds)).one()
+            rows = list(s.exec(
+                select(Patient).where(*conds).order_by(col(Patient.id)).offset(offset).limit(count)
+            ).all())
+            periods: dict[int, list[Registration]] = {}
+            ids = [r.id for r in rows]
+            if ids:
+                for reg in s.exec(
+                    select(Registration).where(col(Registration.patient_id).in_(ids))
+                    .order_by(col(Registration.start_date), col(Registration.id))
+                ).all():
+                    periods.setdefault(reg.patient_id, []).append(reg)
+            items = tuple(record_from_row(r, periods.get(r.id or 0, [])) for r in rows)
+        return Page(items, int(total), offset, count)
 
     def show(self, actor: Actor | None, patient_id: int) -> PatientView:
         """The record as the actor's role may see it: restricted flags only for clinical roles;
@@ -193,10 +235,10 @@ class SearchMixin(PatientServiceBase):
                     ).all()
                 )
             else:
+                if len(query) > MAX_NAME_LENGTH:
+                    raise InvalidInput("text", f"is longer than {MAX_NAME_LENGTH} characters")
                 key = fold(query)
-                stmt = select(Patient)
-                for word in key.split():
-                    stmt = stmt.where(col(Patient.name_key).contains(word))
+                stmt = select(Patient).where(name_words(Patient.name_key, key))
                 rows = list(s.exec(stmt.order_by(col(Patient.name_key)).limit(limit)).all())
                 if len(rows) < limit and len(key.replace(" ", "")) >= FUZZY_MIN_CHARS:
                     seen = {r.id for r in rows}
