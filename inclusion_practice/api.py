@@ -6,13 +6,17 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inclusion_practice.clock import Clock, SystemClock
 from inclusion_practice.config import PracticeConfig, load_config, resolve_database_url
-from inclusion_practice.fhir.gateway import FhirGateway
 from inclusion_practice.services.registry import PracticeServices
 from inclusion_practice.storage.database import Database
+
+if TYPE_CHECKING:
+    from inclusion_practice.fhir.gateway import FhirGateway
 
 
 class InclusionPractice:
@@ -35,8 +39,16 @@ class InclusionPractice:
         self.interpreters = s.interpreters
         self.dna = s.dna
         self.indicators = s.indicators
-        self.fhir = FhirGateway(s)
-        """FHIR in and out through the services (patient bundles, import, export)."""
+
+    @cached_property
+    def fhir(self) -> FhirGateway:
+        """FHIR in and out through the services (patient bundles, import, export).
+
+        Built on first use: the FHIR models take a second to import, and the reception app
+        must start without them."""
+        from inclusion_practice.fhir.gateway import FhirGateway
+
+        return FhirGateway(self.services)
 
     @classmethod
     def open(
