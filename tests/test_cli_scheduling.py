@@ -108,7 +108,8 @@ def test_session_cancellation_lists_patients_and_the_dna_commands_explain_themse
     action = re.search(r"#(\d+)", out)
     assert action is not None
     code, out, _ = _run(capsys, "dna", "explain", str(practice["flagged"]))
-    assert "because: inclusion-health flag" in out and "Rule: flexible ladder step 2" in out
+    assert "because: agreed for this patient" in out and "Rule: flexible ladder step 2" in out
+    assert "inclusion-health flag" not in out
     code, out, _ = _run(capsys, "--as", "reception1", "dna", "done", action.group(1), "--outcome",
                         "hostel keyworker passed on message")
     assert code == 0 and "done: hostel keyworker" in out

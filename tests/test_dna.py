@@ -13,6 +13,7 @@ from inclusion_practice.clock import SystemClock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
+from inclusion_practice.domain.needs import AGREED_FLEXIBLE
 from inclusion_practice.errors import InvalidInput
 from inclusion_practice.services.dna import DnaOutcome
 from inclusion_practice.storage.database import Database
@@ -62,9 +63,9 @@ def test_a_repeated_dna_raises_outreach_priority_without_duplicating_the_action(
     assert keyworker[0].priority_label == "high"
     assert {i.action for i in items} == {A.CONTACT_VIA_KEYWORKER, A.OFFER_DROP_IN,
                                          A.CLINICIAN_REVIEW, A.SAFEGUARDING_CHECK}
-    assert outcomes[-1].decision.flexible_reasons == ("inclusion-health flag",)
+    assert outcomes[-1].decision.flexible_reasons == (AGREED_FLEXIBLE,)
     explained = "\n".join(ip.dna.explain(p).lines())
-    assert "Policy: flexible (because: inclusion-health flag)" in explained
+    assert f"Policy: flexible (because: {AGREED_FLEXIBLE})" in explained
     assert "homelessness" not in explained  # reception sees the reason class, never the flag
 
 

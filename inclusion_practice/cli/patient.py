@@ -60,6 +60,8 @@ def _needs_lines(needs: AccessNeeds) -> list[str]:
         ]
     if needs.no_family_interpreter:
         lines.append("do not use family or friends to interpret")
+    if needs.flexible_dna_basis:  # clinical roles only: the service leaves it empty for others
+        lines.append("flexible DNA handling because: " + "; ".join(needs.flexible_dna_basis))
     return lines
 
 

@@ -8,7 +8,7 @@ banner, exports for non-clinical roles) gives the same answer.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from inclusion_practice.domain.languages import language_name
 
@@ -34,6 +34,14 @@ FLEXIBLE_DNA_ADJUSTMENTS: frozenset[str] = frozenset(
 """Reasonable adjustments that, on their own, bring the flexible DNA policy."""
 
 MENTAL_HEALTH_OR_LD_REGISTERS: frozenset[str] = frozenset({"learning_disability", "mental_health"})
+
+AGREED_FLEXIBLE = "agreed for this patient (the reason is in the clinical record)"
+"""The one reason every role is given for flexible DNA handling, whatever the cause.
+
+Naming the cause to reception ("inclusion-health flag") let anyone who also saw an empty flag
+list conclude that the patient holds a restricted flag. With one phrase for every cause, a
+restricted flag, the learning-disability or SMI register and a clinician's adjustment look the
+same from the front desk; clinicians see the cause in ``flexible_dna_basis``."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,10 @@ class AccessNeeds:
     double_reasons: tuple[str, ...] = ()
     flexible_dna: bool = False
     flexible_dna_reasons: tuple[str, ...] = ()
-    """Role-safe reasons: e.g. "inclusion-health flag", "reasonable adjustment"."""
+    """What every role is told: :data:`AGREED_FLEXIBLE`, whatever the cause."""
+    flexible_dna_basis: tuple[str, ...] = ()
+    """The causes ("inclusion-health flag", "reasonable adjustment", "learning disability or
+    mental health register"): for clinical roles only; :meth:`for_front_desk` drops them."""
     interpreter_language: str | None = None
     interpreter_dialect: str | None = None
     interpreter_mode: str | None = None
@@ -84,6 +95,10 @@ class AccessNeeds:
     contact_via_keyworker: bool = False
     prefers_drop_in: bool = False
     other: tuple[str, ...] = field(default_factory=tuple)
+
+    def for_front_desk(self) -> AccessNeeds:
+        """The needs without the clinical basis of flexible handling (non-clinical roles)."""
+        return replace(self, flexible_dna_basis=())
 
     def summary(self) -> list[str]:
         """Short phrases for a banner, most important first."""
@@ -158,7 +173,8 @@ def derive_needs(
         double_appointment=bool(double_reasons),
         double_reasons=tuple(double_reasons),
         flexible_dna=bool(flexible_reasons),
-        flexible_dna_reasons=tuple(flexible_reasons),
+        flexible_dna_reasons=(AGREED_FLEXIBLE,) if flexible_reasons else (),
+        flexible_dna_basis=tuple(flexible_reasons),
         interpreter_language=communication.main_language if communication.interpreter_needed else None,
         interpreter_dialect=communication.dialect if communication.interpreter_needed else None,
         interpreter_mode=communication.interpreter_mode if communication.interpreter_needed else None,

@@ -253,11 +253,11 @@ class AppointmentService:
         return offers
 
     def needs(self, patient_id: int) -> AccessNeeds:
-        """The patient's access needs today (role-safe)."""
+        """The patient's access needs today, as the front desk sees them (no clinical basis)."""
         with self._db.read() as uow:
             if uow.session.get(Patient, patient_id) is None:
                 raise InvalidInput("patient_id", f"no patient {patient_id}")
-            return load_needs(uow.session, patient_id, self._clock.today())
+            return load_needs(uow.session, patient_id, self._clock.today()).for_front_desk()
 
     def _check_clinician(self, clinician: str | None) -> None:
         if clinician is not None and self._config.clinician(clinician) is None:

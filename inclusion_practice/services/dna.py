@@ -29,6 +29,7 @@ from inclusion_practice.domain.dna_policy import (
     decide,
     priority_label,
 )
+from inclusion_practice.domain.needs import AGREED_FLEXIBLE
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
@@ -119,7 +120,8 @@ def _action_info(r: DnaActionRow, name: str) -> DnaActionInfo:
         status=r.status,
         rule=str(expl.get("rule", "")),
         counted=tuple(dt.date.fromisoformat(c["on"]) for c in expl.get("counted", [])),
-        flexible_reasons=tuple(expl.get("flexible_reasons", [])),
+        # Whatever an older version stored, every role is told the one role-safe reason.
+        flexible_reasons=(AGREED_FLEXIBLE,) if expl.get("flexible_reasons") else (),
         outcome=r.outcome,
         done_at=r.done_at,
     )

@@ -23,6 +23,7 @@ from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.dna_ladder import DnaAction as DnaActionKind
 from inclusion_practice.domain.dna_policy import DnaRecord, FlexibleBasis, decide
 from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, categories_by_code
+from inclusion_practice.domain.needs import AGREED_FLEXIBLE
 from inclusion_practice.domain.postcode import NO_FIXED_ABODE
 from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.storage import bulk
@@ -400,7 +401,7 @@ class _Builder:
                       for _ in range(n_dna if span > 1 else 0))
         flexible = FlexibleBasis(
             applies=bool(cats) or any(a[0] == "extended_appointment" for a in adjustments),
-            reasons=("inclusion-health flag",) if cats else ("reasonable adjustment",),
+            reasons=(AGREED_FLEXIBLE,),
         )
         history: list[DnaRecord] = []
         warnings: list[dt.date] = []

@@ -63,12 +63,17 @@ class SearchMixin(PatientServiceBase):
     # ----------------------------------------------------------------- reads for other areas
 
     def needs(self, actor: Actor | None, patient_id: int, on: dt.date | None = None) -> AccessNeeds:
-        """What this patient needs to be seen (role-safe: never a flag category)."""
-        reader_role(actor)
+        """What this patient needs to be seen (role-safe: never a flag category; the basis of
+        flexible handling for clinical roles only)."""
+        role = reader_role(actor)
         with self._db.read() as uow:
             if uow.session.get(Patient, patient_id) is None:
                 raise NotFound("patient", patient_id)
-            return load_needs(uow.session, patient_id, on or self._clock.today())
+            return self._for_role(role, load_needs(uow.session, patient_id,
+                                                   on or self._clock.today()))
+
+    def _for_role(self, role: Role, needs: AccessNeeds) -> AccessNeeds:
+        return needs if self._config.flag_visibility(role).sees_everything else needs.for_front_desk()
 
     def is_registered(self, patient_id: int, on: dt.date) -> bool:
         """Registered on ``on`` under any period (indicators: "registered on 31 March")."""
@@ -153,7 +158,7 @@ class SearchMixin(PatientServiceBase):
             record = record_from_row(row, periods_of(s, patient_id))
             flags = visible_flags(s, self._config, role, [patient_id], on=today)[patient_id]
             adjustments = active_adjustments(s, [patient_id], today)[patient_id]
-            needs = load_needs(s, patient_id, today)
+            needs = self._for_role(role, load_needs(s, patient_id, today))
             task = s.exec(
                 select(Task).where(
                     Task.patient_id == patient_id, Task.kind == HEALTH_CHECK_TASK,
