@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from inclusion_practice.errors import InvalidInput
 
-_FY = re.compile(r"^(\d{4})\s*/\s*(\d{2}|\d{4})$")
+_FY = re.compile(r"^(?:FY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})$", re.IGNORECASE)
+_FY_START = re.compile(r"^FY\s*(\d{4})$", re.IGNORECASE)
 _QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+_QUARTER_OF_YEAR = re.compile(r"^Q([1-4])\s+(\d{4})\s*[/-]\s*(\d{2}|\d{4})$", re.IGNORECASE)
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
 
 
@@ -62,26 +64,36 @@ def quarter(start_year: int, q: int) -> Period:
     return Period(start, nxt - dt.timedelta(days=1), f"{start_year}Q{q}")
 
 
-def parse_period(text: str, field: str = "period") -> Period:
-    """Parse ``2025/26``, ``2025Q3`` or ``2025-04-01..2026-03-31``.
+def _year_pair(text: str, field: str, first: str, second: str) -> int:
+    start_year = int(first)
+    expected = start_year + 1 if len(second) == 4 else (start_year + 1) % 100
+    if int(second) != expected:
+        raise InvalidInput(
+            field, f"{text!r}: a financial year is written {start_year}/{(start_year + 1) % 100:02d}"
+        )
+    return start_year
 
-    Raises :class:`InvalidInput` naming ``field`` with the accepted forms.
+
+def parse_period(text: str, field: str = "period") -> Period:
+    """Parse a financial year (``2025/26``, ``2025-26``, ``2025/2026``, ``FY2025``), a quarter
+    (``2025Q3``, ``Q3 2025/26``) or a range (``2025-04-01..2026-03-31``).
+
+    ``FY2025`` is the year that starts in April 2025, like ``2025/26``. Raises
+    :class:`InvalidInput` naming ``field`` with the accepted forms.
     """
-    raw = (text or "").strip()
+    raw = " ".join((text or "").split())
     m = _FY.match(raw)
     if m:
-        start_year = int(m.group(1))
-        second = m.group(2)
-        end_year = int(second)
-        expected = start_year + 1 if len(second) == 4 else (start_year + 1) % 100
-        if end_year != expected:
-            raise InvalidInput(
-                field, f"{text!r}: a financial year is written {start_year}/{(start_year + 1) % 100:02d}"
-            )
-        return financial_year(start_year)
+        return financial_year(_year_pair(text, field, m.group(1), m.group(2)))
+    m = _FY_START.match(raw)
+    if m:
+        return financial_year(int(m.group(1)))
     m = _QUARTER.match(raw)
     if m:
         return quarter(int(m.group(1)), int(m.group(2)))
+    m = _QUARTER_OF_YEAR.match(raw)
+    if m:
+        return quarter(_year_pair(text, field, m.group(2), m.group(3)), int(m.group(1)))
     m = _RANGE.match(raw)
     if m:
         try:
@@ -94,6 +106,6 @@ def parse_period(text: str, field: str = "period") -> Period:
         return Period(start, end, f"{start}..{end}")
     raise InvalidInput(
         field,
-        f"{text!r} is not a period: use a financial year (2025/26), a quarter (2025Q3) "
-        "or a range (2025-04-01..2026-03-31)",
+        f"{text!r} is not a period: use a financial year (2025/26, 2025-26, FY2025), a quarter "
+        "(2025Q3, Q3 2025/26) or a range (2025-04-01..2026-03-31)",
     )
