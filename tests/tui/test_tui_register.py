@@ -138,3 +138,23 @@ async def test_a_refusal_on_a_forbidden_ground_is_refused_with_the_reason(
         with app.ip.db.read() as uow:
             rows = uow.session.exec(select(Refusal)).all()
         assert [r.reason for r in rows] == ["outside_boundary"]
+
+
+async def test_a_receptionist_types_a_uk_date_of_birth_and_registers(
+    app: InclusionPracticeApp,
+) -> None:
+    import datetime as dt
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "reception1")
+        await pilot.press("f3")
+        _fill(app, {"#given": "Dawit", "#family": "Tesfaye", "#sex": "male", "#dob": "03/12/1990"})
+        for _ in range(4):
+            await pilot.press("f8")
+            await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Registered Dawit Tesfaye" in screen_text(app)
+        found = app.ip.patients.find(app.actor, "Dawit Tesfaye")
+        assert [p.date_of_birth for p in found] == [dt.date(1990, 12, 3)]
+        assert not found[0].dob_estimated

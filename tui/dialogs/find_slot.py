@@ -18,9 +18,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 
+from inclusion_practice.domain.dates import FORMS, parse_day
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.slot_finder import CHANNELS, SlotOffer
-from inclusion_practice.errors import InclusionPracticeError, SlotJustTaken
+from inclusion_practice.errors import InclusionPracticeError, InvalidInput, SlotJustTaken
 from inclusion_practice.services.appointments import BookingResult
 from tui.screens.base import PracticeScreenMixin
 from tui.widgets.patient_banner import needs_phrases_of
@@ -114,10 +115,10 @@ class FindSlotDialog(PracticeScreenMixin, ModalScreen[BookingResult | None]):
         start: dt.date | None = None
         if start_text:
             try:
-                start = dt.date.fromisoformat(start_text)
-            except ValueError:
-                self._status(f"{start_text!r} is not a date (YYYY-MM-DD)")
-                raise
+                start = parse_day(start_text, "from", today=self.practice_app.clock.today())
+            except InvalidInput as exc:
+                self._status(f"{start_text!r} is not a date ({FORMS})")
+                raise ValueError(exc.reason) from None
         clinician = self.query_one("#slot-clinician", Select).value
         channel = self.query_one("#slot-channel", Select).value
         single = self.query_one("#slot-single", Checkbox).value

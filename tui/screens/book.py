@@ -17,8 +17,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Select, Static
 
 from inclusion_practice.domain.attendance import AppointmentStatus
+from inclusion_practice.domain.dates import parse_day
 from inclusion_practice.domain.patient_record import PatientView
 from inclusion_practice.domain.roles import Permission
+from inclusion_practice.errors import InvalidInput
 from inclusion_practice.services.appointments import AppointmentInfo, BookingResult
 from inclusion_practice.services.schedule import SessionInfo, SlotInfo
 from tui.dialogs.find_slot import FindSlotDialog
@@ -109,10 +111,13 @@ class BookScreen(SectionScreen):
     @on(Input.Submitted, "#book-day")
     def _day_typed(self, event: Input.Submitted) -> None:
         try:
-            self.day = dt.date.fromisoformat(event.value.strip())
-        except ValueError:
-            self.notify(f"{event.value!r} is not a date (YYYY-MM-DD)", severity="warning")
+            day = parse_day(event.value, "day", today=self.practice_app.clock.today())
+        except InvalidInput as exc:
+            self.notify(exc.reason, severity="warning")
             return
+        if day is None:
+            return
+        self.day = day
         self.load_day()
 
     @on(Select.Changed, "#book-clinician")

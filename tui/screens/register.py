@@ -30,6 +30,7 @@ from textual.widgets import (
 
 from inclusion_practice.domain.addresses import ContactRoute, CorrespondenceKind
 from inclusion_practice.domain.adjustments import ADJUSTMENT_TYPES, AdjustmentKind
+from inclusion_practice.domain.dates import parse_day
 from inclusion_practice.domain.duplicates import DuplicateCandidate
 from inclusion_practice.domain.interpreters import InterpreterMode
 from inclusion_practice.domain.registration import RegistrationKind
@@ -96,14 +97,9 @@ def _blank(value: object) -> str | None:
     return None if value is Select.NULL or value is None or value == "" else str(value)
 
 
-def _date(text: str, field: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, f"{text!r} is not a date (YYYY-MM-DD)") from None
+def _date(text: str, field: str, today: dt.date) -> dt.date | None:
+    """Day first, as typed at an English desk (``03/12/1990``), or ISO."""
+    return parse_day(text, field, today=today)
 
 
 def _lines(text: str) -> list[str]:
@@ -359,7 +355,7 @@ class RegisterScreen(SectionScreen):
             given_name=self._value("#given"),
             family_name=self._value("#family"),
             sex=_blank(self.query_one("#sex", Select).value) or "",
-            date_of_birth=_date(self._value("#dob"), "date_of_birth"),
+            date_of_birth=_date(self._value("#dob"), "date_of_birth", self.practice_app.clock.today()),
             estimated_birth_year=year,
             nhs_number=self._value("#nhs") or None,
             usual_address=[] if nfa else _lines(self._value("#usual-lines")),
@@ -393,7 +389,7 @@ class RegisterScreen(SectionScreen):
 
     def registration_kind(self) -> tuple[str, dt.date | None]:
         kind = _blank(self.query_one("#reg-kind", Select).value) or RegistrationKind.PERMANENT
-        planned = (_date(self._value("#planned-end"), "planned_end")
+        planned = (_date(self._value("#planned-end"), "planned_end", self.practice_app.clock.today())
                    if kind == RegistrationKind.TEMPORARY.value else None)
         return str(kind), planned
 
