@@ -39,6 +39,7 @@ class InclusionPractice:
         self.interpreters = s.interpreters
         self.dna = s.dna
         self.indicators = s.indicators
+        self.access_log = s.access_log
 
     @cached_property
     def fhir(self) -> FhirGateway:

@@ -221,6 +221,8 @@ OPS: list[Op] = [
        lambda ip, a: ApiTokenService(ip.db).create(a, "reception1", "front desk")),
     Op("audit.for_entity", Permission.MANAGE_USERS,
        lambda ip, a, pid: ip.audit.for_entity(a, "patient", pid), lambda w: (w.patient(),)),
+    Op("access_log.for_patient", Permission.VIEW_ACCESS_LOG,
+       lambda ip, a, pid: ip.access_log.for_patient(a, pid), lambda w: (w.patient(),)),
     Op("FHIR import", Permission.IMPORT_DATA, _import, lambda w: (w.name(),)),
     Op("FHIR export", Permission.EXPORT_DATA,
        lambda ip, a: list(FhirExporter(ip.db, ip.config, ip.clock).resources(
@@ -289,10 +291,10 @@ def _library_outputs(ip: InclusionPractice, actor: Actor, f: dict[str, Any]) -> 
     for pid in (f["a"], f["b"]):
         out += [ip.patients.show(actor, pid), ip.patients.needs(actor, pid),
                 ip.fhir.patient_bundle(actor, pid),
-                ip.flags.list(actor, pid, include_ended=True), ip.dna.explain(pid).lines()]
+                ip.flags.list(actor, pid, include_ended=True), ip.dna.explain(SYSTEM, pid).lines()]
     out += [ip.patients.find(actor, "flag"), ip.patients.list(actor),
             ip.flags.due_for_review(actor, TODAY + dt.timedelta(days=800)),
-            ip.dna.worklist(include_later=True)]
+            ip.dna.worklist(SYSTEM, include_later=True)]
     for flag_id in f["flags"]:
         try:
             out.append(ip.flags.get(actor, flag_id))

@@ -15,6 +15,7 @@ from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
 from inclusion_practice.domain.needs import AGREED_FLEXIBLE
 from inclusion_practice.errors import InvalidInput
+from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.dna import DnaOutcome
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import ClinicalEvent
@@ -38,17 +39,17 @@ def test_a_dna_on_the_book_puts_the_ladders_action_on_the_worklist_with_its_reas
     ip.clock.advance(dt.timedelta(days=1, hours=3))  # type: ignore[attr-defined]
     r = ip.appointments.dna(actors["receptionist"], appt.id)
     assert r.dna is not None and r.dna.decision.actions == (A.SMS_REMINDER,)
-    assert ip.dna.worklist() == []  # due in 3 days
+    assert ip.dna.worklist(SYSTEM) == []  # due in 3 days
     ip.clock.advance(dt.timedelta(days=3))  # type: ignore[attr-defined]
-    [item] = ip.dna.worklist()
+    [item] = ip.dna.worklist(SYSTEM)
     assert (item.patient_id, item.action, item.policy, item.counted) == (
         p, A.SMS_REMINDER, "standard", (dt.date(2026, 11, 24),)
     )
     assert "standard ladder step 1" in item.rule
     done = ip.dna.done(actors["receptionist"], item.id, "SMS sent; patient replied")
     assert done.status == "done" and done.outcome == "SMS sent; patient replied"
-    assert ip.dna.worklist() == []
-    text = "\n".join(ip.dna.explain(p).lines())
+    assert ip.dna.worklist(SYSTEM) == []
+    text = "\n".join(ip.dna.explain(SYSTEM, p).lines())
     assert "Policy: standard" in text and "2026-11-24" in text and "SMS sent" in text
 
 
@@ -57,14 +58,14 @@ def test_a_repeated_dna_raises_outreach_priority_without_duplicating_the_action(
 ) -> None:
     p = add_patient(ip, flags=("homelessness",))
     outcomes = _history(ip, actors["receptionist"], p, [40, 20, 1])
-    items = ip.dna.worklist(include_later=True)
+    items = ip.dna.worklist(SYSTEM, include_later=True)
     keyworker = [i for i in items if i.action is A.CONTACT_VIA_KEYWORKER]
     assert len(keyworker) == 1 and keyworker[0].priority == 3
     assert keyworker[0].priority_label == "high"
     assert {i.action for i in items} == {A.CONTACT_VIA_KEYWORKER, A.OFFER_DROP_IN,
                                          A.CLINICIAN_REVIEW, A.SAFEGUARDING_CHECK}
     assert outcomes[-1].decision.flexible_reasons == (AGREED_FLEXIBLE,)
-    explained = "\n".join(ip.dna.explain(p).lines())
+    explained = "\n".join(ip.dna.explain(SYSTEM, p).lines())
     assert f"Policy: flexible (because: {AGREED_FLEXIBLE})" in explained
     assert "homelessness" not in explained  # reception sees the reason class, never the flag
 
@@ -161,13 +162,13 @@ def _after_standard_history(ip: InclusionPractice, a: dict[str, Actor], p: int) 
         uow.commit()
     assert not ip.appointments.needs(p).flexible_dna
     _history(ip, a["receptionist"], p, [200, 150, 100])
-    warn_item = next(i for i in ip.dna.worklist(include_later=True)
+    warn_item = next(i for i in ip.dna.worklist(SYSTEM, include_later=True)
                      if i.patient_id == p and i.action is A.WARNING_LETTER)
     ip.dna.done(a["receptionist"], warn_item.id, "warning letter sent")
     sanctions = _history(ip, a["receptionist"], p, [10])
     assert sanctions[0].decision.actions == (A.PARTNER_REVIEW, A.CONSIDER_REMOVAL)
     ip.clock.advance(dt.timedelta(days=1))  # type: ignore[attr-defined]  # cover starts today
-    assert not [i for i in ip.dna.worklist(include_later=True)
+    assert not [i for i in ip.dna.worklist(SYSTEM, include_later=True)
                 if i.patient_id == p and i.action in SANCTIONS], "hidden before any new DNA"
     with pytest.raises(InvalidInput):
         ip.dna.done(a["receptionist"], sanctions[0].action_ids[-1], "removal letter")
@@ -200,9 +201,9 @@ def test_a_patient_the_flexible_policy_covers_is_never_proposed_for_removal(
             assert not [o for o in outcomes
                         if o.decision.policy.value == "flexible" and o.decision.proposes_sanction], case
             later = ip.clock.today() + dt.timedelta(days=30)
-            listed = [i for i in ip.dna.worklist(later, include_later=True) if i.patient_id == p]
+            listed = [i for i in ip.dna.worklist(SYSTEM, later, include_later=True) if i.patient_id == p]
             assert listed and not SANCTIONS.intersection(i.action for i in listed), case
-            explanation = ip.dna.explain(p)
+            explanation = ip.dna.explain(SYSTEM, p)
             assert not explanation.decision.proposes_sanction, case
             assert not [x for x in explanation.actions
                         if x.action in SANCTIONS and x.status == "due"], case
@@ -250,4 +251,4 @@ def test_a_warning_lapses_after_twelve_months_so_removal_is_not_proposed_again(
     assert lapsed.decision.warnings_lapsed == (dt.date(2025, 3, 12),)
     assert "none is in force (lapsed: 2025-03-12)" in lapsed.decision.rule
     frozen.move_to("2027-06-01 10:00")
-    assert ip.dna.explain(p).decision.actions == ()
+    assert ip.dna.explain(SYSTEM, p).decision.actions == ()

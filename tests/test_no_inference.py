@@ -31,7 +31,7 @@ RESTRICTED = ("sex_work", "substance_use", "domestic_abuse_refuge", "modern_slav
 def _reception_view(ip: InclusionPractice, actor: Actor, pid: int) -> dict[str, Any]:
     """Everything a receptionist can read about a patient, names and ids taken out."""
     shown = ip.patients.show(actor, pid)
-    explain = ip.dna.explain(pid)
+    explain = ip.dna.explain(actor, pid)
     text = "\n".join(explain.lines())
     text = re.sub(r"^.*\(patient \d+\).*$", "", text, flags=re.M)
     text = re.sub(r"#\d+", "#", text)
@@ -46,7 +46,7 @@ def _reception_view(ip: InclusionPractice, actor: Actor, pid: int) -> dict[str, 
         "explain": text,
         "worklist": sorted(
             (a.action, a.policy, a.rule, a.flexible_reasons)
-            for a in ip.dna.worklist(include_later=True) if a.patient_id == pid
+            for a in ip.dna.worklist(actor, include_later=True) if a.patient_id == pid
         ),
     }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from textual import events
@@ -142,7 +142,7 @@ class InclusionPracticeApp(App[None]):
 
     async def signed_in(self, actor: Actor) -> None:
         """Open the sections the role may use, starting on the first (Find)."""
-        self.actor = actor
+        self.actor = replace(actor, channel="tui")
         self.locked = False
         self.idle.touch()
         for section in self.sections():

@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -71,7 +72,7 @@ class State:
         username = self.acting_option or self.config().defaults.acting_user
         if not username:
             raise InvalidInput("--as", "name the acting user (or set defaults.acting_user)")
-        return self.practice().users.actor(username)
+        return replace(self.practice().users.actor(username), channel="cli")
 
 
 def state(ctx: typer.Context) -> State:

@@ -15,7 +15,7 @@ def worklist_cmd(
     all_: bool = typer.Option(False, "--all", help="Include actions not yet due."),
 ) -> None:
     """Due DNA actions, highest outreach priority first."""
-    items = get_practice(ctx).dna.worklist(include_later=all_)
+    items = get_practice(ctx).dna.worklist(acting_user(ctx), include_later=all_)
     if not items:
         typer.echo("no DNA actions due")
         return
@@ -30,7 +30,7 @@ def worklist_cmd(
 @app.command("explain")
 def explain_cmd(ctx: typer.Context, patient: int) -> None:
     """How the DNA policy stands for a patient: rule, DNAs counted, why flexible applied."""
-    for line in get_practice(ctx).dna.explain(patient).lines():
+    for line in get_practice(ctx).dna.explain(acting_user(ctx), patient).lines():
         typer.echo(line)
 
 

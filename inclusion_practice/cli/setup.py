@@ -157,3 +157,31 @@ def audit_verify_cmd(ctx: typer.Context) -> None:
             f"audit chain broken at row {check.first_bad_id} (after {check.rows} good rows)"
         )
     typer.echo(f"audit chain intact: {check.rows} rows")
+
+
+@audit_app.command("access")
+def audit_access_cmd(
+    ctx: typer.Context,
+    patient: int | None = typer.Option(None, "--patient", help="Who looked at this patient's record."),
+    user: str | None = typer.Option(None, "--user", help="Which records this user looked at."),
+    since: str | None = typer.Option(None, "--since", help="Only from this day (DD/MM/YYYY)."),
+) -> None:
+    """The access log: who read a patient's record, when and through what (subject access,
+    complaints). Managers and admins."""
+    from inclusion_practice.domain.dates import parse_day, show_day
+    from inclusion_practice.errors import InvalidInput
+
+    st = state(ctx)
+    ip = st.practice()
+    day = parse_day(since, "--since", today=ip.clock.today())
+    if (patient is None) == (user is None):
+        raise InvalidInput("--patient", "say --patient N or --user NAME")
+    actor = st.actor()
+    rows = (ip.access_log.for_patient(actor, patient, since=day) if patient is not None
+            else ip.access_log.by_user(actor, user or "", since=day))
+    if not rows:
+        typer.echo("no recorded access")
+    for r in rows:
+        when = f"{show_day(r.at.date())} {r.at:%H:%M}"
+        typer.echo(f"{when}  {r.actor} ({r.role}) via {r.channel}: {r.purpose}, "
+                   f"{r.patient_count} patient{'s' if r.patient_count != 1 else ''}")

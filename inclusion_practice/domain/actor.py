@@ -15,3 +15,5 @@ class Actor:
 
     username: str
     role: str
+    channel: str = "library"
+    """Where they act from: cli | tui | rest | web | library (the access log records it)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,7 +18,7 @@ def caller(request: Request) -> Actor:
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise NoActingUser()
     tokens: ApiTokenService = request.app.state.tokens
-    return tokens.actor_for(header[7:].strip()[:200])
+    return replace(tokens.actor_for(header[7:].strip()[:200]), channel="rest")
 
 
 Caller = Annotated[Actor, Depends(caller)]

@@ -33,6 +33,7 @@ from inclusion_practice.domain.needs import AGREED_FLEXIBLE
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.services.access_log import first_argument, logged_read
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.patient_facts import load_needs, patient_names
 from inclusion_practice.storage.tables import Appointment, DnaEvent, Patient
@@ -275,8 +276,9 @@ class DnaService:
 
         return self._db.run_write(actor, "void_dna", work)
 
+    @logged_read("dna.worklist", lambda items, _a: [i.patient_id for i in items])
     def worklist(
-        self, on: dt.date | None = None, *, include_later: bool = False
+        self, actor: Actor | None, on: dt.date | None = None, *, include_later: bool = False
     ) -> list[DnaActionInfo]:
         """Actions due by ``on`` (today), highest outreach priority first.
 
@@ -331,7 +333,10 @@ class DnaService:
 
         return self._db.run_write(actor, "dna_action_done", work)
 
-    def explain(self, patient_id: int, on: dt.date | None = None) -> DnaExplanation:
+    @logged_read("dna.explain", first_argument)
+    def explain(
+        self, actor: Actor | None, patient_id: int, on: dt.date | None = None
+    ) -> DnaExplanation:
         """How the policy stands for a patient today, with their DNAs and action history."""
         on = on or self._clock.today()
         with self._db.read() as uow:

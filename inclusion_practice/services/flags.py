@@ -25,6 +25,7 @@ from inclusion_practice.domain.patient_record import FlagRecord, FlagSource
 from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.services.access_log import first_argument, logged_read
 from inclusion_practice.services.queries import FlagQuery, Page, check_page
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database, UnitOfWork
@@ -220,6 +221,7 @@ class FlagService:
 
         return self._db.run_write(actor, "review_flag", work)
 
+    @logged_read("flag.get", lambda flag, _a: [flag.patient_id])
     def get(self, actor: Actor | None, flag_id: int) -> FlagRecord:
         role = _reader_role(actor)
         with self._db.read() as uow:
@@ -228,6 +230,7 @@ class FlagService:
                 raise NotFound("flag", flag_id)
             return to_record(row, self._config)
 
+    @logged_read("flag.due_for_review", lambda flags, _a: [f.patient_id for f in flags])
     def due_for_review(self, actor: Actor | None, on: dt.date | None = None) -> list[FlagRecord]:
         """Active flags whose review date has come, that the role may see."""
         role = _reader_role(actor)
@@ -243,6 +246,7 @@ class FlagService:
                 if visible_to(role, r.category, self._config)
             ]
 
+    @logged_read("flag.register", lambda ids, _a: ids)
     def patients_with(
         self, actor: Actor | None, category: str, on: dt.date | None = None
     ) -> list[int]:
@@ -261,6 +265,7 @@ class FlagService:
             return sorted(set(ids))
 
 
+    @logged_read("flag.list", first_argument)
     def list(
         self,
         actor: Actor | None,
@@ -280,6 +285,7 @@ class FlagService:
             )[patient_id]
 
 
+    @logged_read("flag.search", lambda page, _a: [f.patient_id for f in page.items])
     def search(
         self, actor: Actor | None, query: FlagQuery, *, offset: int = 0, count: int = 50
     ) -> Page[FlagRecord]:

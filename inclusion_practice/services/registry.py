@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
+from inclusion_practice.services.access_log import AccessLogService
 from inclusion_practice.services.adjustments import AdjustmentService
 from inclusion_practice.services.appointments import AppointmentService
 from inclusion_practice.services.audit import AuditService
@@ -43,6 +44,7 @@ class PracticeServices:
     interpreters: InterpreterService
     dna: DnaService
     indicators: IndicatorService
+    access_log: AccessLogService
 
     @classmethod
     def build(cls, db: Database, config: PracticeConfig, clock: Clock) -> PracticeServices:
@@ -61,4 +63,5 @@ class PracticeServices:
             interpreters=InterpreterService(db, config, clock),
             dna=DnaService(db, config, clock),
             indicators=IndicatorService(db, config, clock),
+            access_log=AccessLogService(db, clock),
         )

@@ -378,8 +378,39 @@ class ApiToken(SQLModel, table=True):
     revoked_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
 
 
+class AccessEvent(SQLModel, table=True):
+    """One read of patient records: who looked, when, through what, at how many patients.
+
+    Append-only (migration 0006 triggers), and audited like a write, so each access row has
+    its link in the tamper-evident audit chain (``audit verify`` covers the access log too).
+    """
+
+    __tablename__ = "access_event"
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: dt.datetime = Field(sa_type=DateTime, index=True)
+    actor: str = Field(max_length=64, index=True)
+    actor_role: str = Field(max_length=20)
+    purpose: str = Field(max_length=80)
+    """What was read, e.g. ``patient.show``, ``patient.find``, ``fhir.export``."""
+    channel: str = Field(max_length=20)
+    """cli | tui | rest | web | library."""
+    patient_count: int
+    patient_ids: str = Field(sa_column=Column(Text, nullable=False))
+    """The patients read, as a JSON list (the audit row copies it into the chain)."""
+
+
+class AccessSubject(SQLModel, table=True):
+    """Index: which access events read which patient (answers "who looked at this person")."""
+
+    __tablename__ = "access_subject"
+    id: int | None = Field(default=None, primary_key=True)
+    access_event_id: int = Field(foreign_key="access_event.id", index=True)
+    patient_id: int = Field(index=True)
+
+
 AUDITED_TABLES: frozenset[str] = frozenset(
     {
+        "access_event",
         "patient",
         "registration",
         "refusal",

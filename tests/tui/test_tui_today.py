@@ -56,7 +56,7 @@ async def test_a_dna_for_a_flagged_patient_puts_outreach_on_the_worklist_never_a
         text = screen_text(app)
         assert "keyworker" in text.lower()
         assert "warning letter" not in text.lower()
-        actions = app.ip.dna.worklist(include_later=True)
+        actions = app.ip.dna.worklist(SYSTEM, include_later=True)
         assert actions and all(a.policy == "flexible" for a in actions)
         assert "Policy: flexible" in text
         await pilot.press("o")
@@ -64,7 +64,7 @@ async def test_a_dna_for_a_flagged_patient_puts_outreach_on_the_worklist_never_a
         await type_text(pilot, "keyworker found her; rebooked")
         await pilot.press("enter")
         await settle(pilot)
-        done = [a for a in app.ip.dna.worklist(include_later=True)
+        done = [a for a in app.ip.dna.worklist(SYSTEM, include_later=True)
                 if a.id == actions[0].id]
         assert done == []
 

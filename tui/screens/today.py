@@ -134,7 +134,7 @@ class TodayScreen(SectionScreen):
         self.call_service(read_today, self._show_arrivals)
         self.call_service(lambda: self.ip.interpreters.due(days=INTERPRETER_DAYS),
                           self._show_interpreters)
-        self.call_service(lambda: self.ip.dna.worklist(include_later=True), self._show_worklist)
+        self.call_service(lambda: self.ip.dna.worklist(self.actor, include_later=True), self._show_worklist)
         self.call_service(
             lambda: self.ip.patients.health_checks_due(self.actor, within_days=HEALTH_CHECK_DAYS),
             self._show_health_checks,
@@ -300,7 +300,7 @@ class TodayScreen(SectionScreen):
         if a is None:
             return
         pid = a.patient_id
-        self.call_service(lambda: self.ip.dna.explain(pid), self._show_explanation)
+        self.call_service(lambda: self.ip.dna.explain(self.actor, pid), self._show_explanation)
 
     def _show_explanation(self, explanation: DnaExplanation) -> None:
         a = self._current_action()

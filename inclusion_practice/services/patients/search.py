@@ -32,6 +32,7 @@ from inclusion_practice.domain.registration import (
 )
 from inclusion_practice.domain.roles import Role
 from inclusion_practice.errors import InvalidInput, NotFound
+from inclusion_practice.services.access_log import first_argument, logged_read
 from inclusion_practice.services.adjustments import active_adjustments
 from inclusion_practice.services.flags import visible_flags
 from inclusion_practice.services.patients.base import PatientServiceBase, reader_role
@@ -62,6 +63,7 @@ class SearchMixin(PatientServiceBase):
 
     # ----------------------------------------------------------------- reads for other areas
 
+    @logged_read("patient.needs", first_argument)
     def needs(self, actor: Actor | None, patient_id: int, on: dt.date | None = None) -> AccessNeeds:
         """What this patient needs to be seen (role-safe: never a flag category; the basis of
         flexible handling for clinical roles only)."""
@@ -98,6 +100,7 @@ class SearchMixin(PatientServiceBase):
             ).all()
             return sorted(set(ids))
 
+    @logged_read("patient.get", first_argument)
     def get(self, actor: Actor | None, patient_id: int) -> PatientRecord:
         """The stored record (identity, addresses, contact, communication, registrations)."""
         reader_role(actor)
@@ -107,6 +110,7 @@ class SearchMixin(PatientServiceBase):
                 raise NotFound("patient", patient_id)
             return record_from_row(row, periods_of(uow.session, patient_id))
 
+    @logged_read("patient.search", lambda page, _a: [r.id for r in page.items])
     def search(
         self, actor: Actor | None, query: PatientQuery, *, offset: int = 0, count: int = 50
     ) -> Page[PatientRecord]:
@@ -145,6 +149,7 @@ class SearchMixin(PatientServiceBase):
             items = tuple(record_from_row(r, periods.get(r.id or 0, [])) for r in rows)
         return Page(items, int(total), offset, count)
 
+    @logged_read("patient.show", first_argument)
     def show(self, actor: Actor | None, patient_id: int) -> PatientView:
         """The record as the actor's role may see it: restricted flags only for clinical roles;
         the needs that follow from every flag for all."""
@@ -215,6 +220,7 @@ class SearchMixin(PatientServiceBase):
             )
         return out
 
+    @logged_read("patient.find", lambda items, _a: [i.id for i in items])
     def find(self, actor: Actor | None, text: str, *, limit: int = 20) -> list[PatientListItem]:
         """Search by NHS number, ``#id``, date of birth (YYYY-MM-DD) or name (accent-, hyphen-
         and spacing-insensitive, fuzzy). Results carry only the flags the role may see."""
@@ -264,6 +270,7 @@ class SearchMixin(PatientServiceBase):
                         rows += [extra[i] for i in extra_ids if i in extra]
             return self._items(s, role, rows[:limit])
 
+    @logged_read("patient.list", lambda items, _a: [i.id for i in items])
     def list(
         self, actor: Actor | None, *, registered_on: dt.date | None = None, limit: int = 200
     ) -> list[PatientListItem]:
