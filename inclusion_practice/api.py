@@ -39,6 +39,7 @@ class InclusionPractice:
         self.interpreters = s.interpreters
         self.dna = s.dna
         self.indicators = s.indicators
+        self.reporting = s.reporting
 
     @cached_property
     def fhir(self) -> FhirGateway:

@@ -33,13 +33,17 @@ def test_the_register_counts_new_ended_and_current_patients_at_the_year_edges(
         data.patient(conn, 7, flags=(("homelessness", dt.date(2025, 6, 1), None),
                                      ("substance_use", dt.date(2025, 6, 1), None)))
     with ip.db.connection() as conn:
-        counts = {r.category: r for r in q.register_by_category(conn, FIRST, LAST)}
+        counts = {r.category: r for r in q.register_flow(conn, FIRST, LAST)}
     home = counts["homelessness"]
-    assert (home.new, home.ended, home.at_end) == (2, 1, 4)  # new 2, 7; ended 4; at end 1, 2, 3, 7
-    assert (counts["sex_work"].new, counts["sex_work"].at_end) == (0, 0)
+    # at start 1, 3, 4; joined 2, 7; left 4; at end 1, 2, 3, 7
+    assert (home.at_start, home.joined, home.left, home.at_end) == (3, 2, 1, 4)
+    # on at the start, left with the practice in September
+    sex_work = counts["sex_work"]
+    assert (sex_work.at_start, sex_work.joined, sex_work.left, sex_work.at_end) == (1, 0, 1, 0)
     assert counts["substance_use"].at_end == 1
     total = counts[None]
-    assert (total.new, total.ended, total.at_end) == (2, 1, 4)
+    assert (total.at_start, total.joined, total.left, total.at_end) == (4, 2, 2, 4)
+    assert all(r.balances for r in counts.values())
 
 
 def test_registrations_deregistrations_and_refusals_are_counted_by_kind_and_reason(

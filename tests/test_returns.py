@@ -144,7 +144,7 @@ def test_the_register_at_the_year_end_is_the_register_indicator(
 ) -> None:
     figures = les[0]
     ih001 = next(r for r in figures.current.indicators if r.indicator_id == "IH001")
-    assert figures.current.register_total.at_end == ih001.numerator
+    assert figures.current.register_total.at_end == ih001.counts.numerator
 
 
 def test_csv_and_json_carry_the_same_cells(demo: InclusionPractice) -> None:
@@ -170,7 +170,7 @@ def test_an_empty_practice_gets_a_complete_return_of_zeros_on_either_engine(
     text = pdf_text(render_pdf(figures, creation_date=FIXED))
     assert "Sign-off" in text and "Methods appendix" in text
     assert figures.current.register_total.at_end == 0
-    assert all(r.numerator == 0 for r in figures.current.indicators)
+    assert all(r.counts.numerator == 0 for r in figures.current.indicators)
 
 
 @pytest.mark.parametrize("kind", [ReturnKind.PCTMS_ANNUAL, ReturnKind.QUARTERLY])
@@ -182,7 +182,7 @@ def test_an_empty_practice_gets_every_kind_of_return(
     text = pdf_text(render_pdf(figures, creation_date=FIXED))
     assert "Sign-off" in text and "Methods appendix" in text
     assert figures.current.register_total.at_end == 0
-    assert all(r.numerator == 0 for r in figures.current.indicators)
+    assert all(r.counts.numerator == 0 for r in figures.current.indicators)
     assert "Page 1 of" in text
 
 
@@ -315,7 +315,7 @@ def test_the_fhir_bundle_holds_a_valid_measure_report_per_indicator_and_period(
     ih003 = next(r for r in reports if r["id"].startswith("IH003-2025-10-01"))
     pops = {p["code"]["coding"][0]["code"]: p["count"] for p in ih003["group"][0]["population"]}
     row = next(r for r in figures.current.indicators if r.indicator_id == "IH003")
-    assert (pops["numerator"], pops["denominator"]) == (row.numerator, row.denominator)
+    assert (pops["numerator"], pops["denominator"]) == (row.counts.numerator, row.counts.denominator)
 
 
 def test_a_publishable_return_has_no_fhir_bundle(

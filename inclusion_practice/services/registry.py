@@ -20,6 +20,7 @@ from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
 from inclusion_practice.services.patients import PatientService
 from inclusion_practice.services.refusals import RefusalService
+from inclusion_practice.services.reporting import ReportingService
 from inclusion_practice.services.schedule import ScheduleService
 from inclusion_practice.services.users import UserService
 from inclusion_practice.storage.database import Database
@@ -43,6 +44,7 @@ class PracticeServices:
     interpreters: InterpreterService
     dna: DnaService
     indicators: IndicatorService
+    reporting: ReportingService
 
     @classmethod
     def build(cls, db: Database, config: PracticeConfig, clock: Clock) -> PracticeServices:
@@ -61,4 +63,5 @@ class PracticeServices:
             interpreters=InterpreterService(db, config, clock),
             dna=DnaService(db, config, clock),
             indicators=IndicatorService(db, config, clock),
+            reporting=ReportingService(db),
         )
