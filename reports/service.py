@@ -44,6 +44,8 @@ class Outputs:
                 continue
             if not path.parent.exists():
                 raise InvalidInput(option, f"folder {path.parent} does not exist")
+            if not path.parent.is_dir():
+                raise InvalidInput(option, f"{path.parent} is not a folder")
             if path.is_dir():
                 raise InvalidInput(option, f"{path} is a folder; name a file")
             if not os.access(path.parent, os.W_OK):
