@@ -320,12 +320,15 @@ def _flagged_in_period(patient_id: Any, first: dt.date, last: dt.date) -> Column
 
 def _recorded_in_error(appointment_id: Any) -> ColumnElement[bool]:
     """A ``dna`` appointment whose every DNA event was voided: the DNA was recorded in error,
-    so it is neither missed nor attended as far as a return knows."""
-    voided = exists(select(literal(1)).where(_de.appointment_id == appointment_id,
-                                             _de.voided_at.is_not(None)))
-    standing = exists(select(literal(1)).where(_de.appointment_id == appointment_id,
-                                               _de.voided_at.is_(None)))
-    return and_(voided, ~standing)
+    so it is neither missed nor attended as far as a return knows. (One uncorrelated subquery,
+    so the database computes it once, not once per appointment.)"""
+    voided_only = (
+        select(_de.appointment_id)
+        .where(_de.appointment_id.is_not(None))
+        .group_by(_de.appointment_id)
+        .having(func.sum(case((_de.voided_at.is_(None), 1), else_=0)) == 0)
+    )
+    return appointment_id.in_(voided_only)
 
 
 def _missed(first: dt.date, last: dt.date) -> ColumnElement[bool]:
