@@ -410,7 +410,7 @@ def dna_totals(conn: Connection, first: dt.date, last: dt.date) -> DnaTotals:
     ).scalar_one()
     counted = _dna_event_counts(first, last)
     events = conn.execute(select(func.count()).where(counted)).scalar_one()
-    acted = exists(select(literal(1)).where(_da.dna_event_id == _de.id, _da.status != "withdrawn"))
+    acted = _de.id.in_(select(_da.dna_event_id).where(_da.status != "withdrawn"))
     with_action = conn.execute(select(func.count()).where(counted, acted)).scalar_one()
     return DnaTotals(int(missed), int(unlinked), int(events), int(with_action))
 
