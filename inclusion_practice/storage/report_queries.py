@@ -328,7 +328,8 @@ def _recorded_in_error(appointment_id: Any) -> ColumnElement[bool]:
         .group_by(_de.appointment_id)
         .having(func.sum(case((_de.voided_at.is_(None), 1), else_=0)) == 0)
     )
-    return appointment_id.in_(voided_only)
+    found: ColumnElement[bool] = appointment_id.in_(voided_only)
+    return found
 
 
 def _missed(first: dt.date, last: dt.date) -> ColumnElement[bool]:
