@@ -40,6 +40,7 @@ class InclusionPractice:
         self.dna = s.dna
         self.indicators = s.indicators
         self.access_log = s.access_log
+        self.reporting = s.reporting
 
     @cached_property
     def fhir(self) -> FhirGateway:

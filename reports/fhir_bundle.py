@@ -2,9 +2,10 @@
 
 Built with the indicator engine's own mapping (:mod:`inclusion_practice.fhir.measure_report`),
 one summary report per indicator with its strata. For a quarterly return the Bundle holds the
-quarter's reports and the year-to-date reports. The timestamp is the start of the produced-on day (or
-a fixed creation date), so the same data and period give the same Bundle. The Bundle always carries exact counts: it is for the
-commissioner's systems and is never produced for a publishable return.
+quarter's reports and the year-to-date reports. The timestamp is the return's creation moment
+(``--creation-date``), so the same data and creation date give the same Bundle. The Bundle always
+carries exact counts: it is for the commissioner's systems and is never produced for a
+publishable return.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from reports.figures import ReturnFigures
 def fhir_bundle(figures: ReturnFigures, generated_at: dt.datetime | None = None) -> dict[str, Any]:
     """A ``collection`` Bundle with one ``MeasureReport`` per indicator and period.
 
-    ``generated_at`` (e.g. the PDF's fixed creation date) stamps the Bundle; by default the start
-    of the produced-on day (practice local time), so repeated runs on one day give the same
-    bytes."""
+    ``generated_at`` stamps the Bundle; by default the return's creation moment
+    (``--creation-date``), the same one the PDF and "produced on" use."""
     if figures.publishable:
         raise InvalidInput(
             "fhir",
@@ -33,7 +33,7 @@ def fhir_bundle(figures: ReturnFigures, generated_at: dt.datetime | None = None)
         )
     if not figures.engine_results:
         raise InvalidInput("fhir", "this return holds no indicator results to report")
-    generated = generated_at or dt.datetime.combine(figures.produced_on, dt.time())
+    generated = generated_at if generated_at is not None else figures.created_at
     reports = []
     for result in figures.engine_results:
         for r in result.results:

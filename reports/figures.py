@@ -11,10 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from inclusion_practice.domain.periods import Period
+from inclusion_practice.services.indicators import IndicatorResult, SetResult
+from inclusion_practice.services.reporting import PeriodCounts, RegisterFlow
 from reports.suppression import Suppression
+
+PRACTICE_TZ = ZoneInfo("Europe/London")
+"""The practice's clock is UK local time (naive); an aware creation date is converted to it."""
+
+
+def local_date(when: dt.datetime) -> dt.date:
+    """The practice-local calendar date of ``when`` (naive: already local)."""
+    return (when.astimezone(PRACTICE_TZ) if when.tzinfo else when).date()
 
 
 class ReturnKind(StrEnum):
@@ -46,136 +56,47 @@ class PracticeInfo:
 
 
 @dataclass(frozen=True)
-class RegisterRow:
-    """One inclusion-health category: patients new on it, ended, and on it at the period end."""
+class Category:
+    """An inclusion-health category as the practice configures it (labels the register rows)."""
 
-    category: str
+    code: str
     label: str
-    new: int
-    ended: int
-    at_end: int
     restricted: bool = False
 
 
 @dataclass(frozen=True)
-class IndicatorRow:
-    """One indicator's result, as the indicator engine computed it (A, B, C …)."""
-
-    indicator_id: str
-    title: str
-    version: str
-    kind: str
-    numerator: int
-    """A."""
-    denominator: int
-    """B: the eligible population."""
-    exceptions: int
-    """C: personalised care adjustments and exclusions."""
-    achievement: float | None
-    """D = A / (B − C) × 100, or None when B − C is 0."""
-    lower_threshold: float | None
-    upper_threshold: float | None
-    max_points: float
-    points: float
-    payment: float
-    placeholder_scoring: bool = False
-
-
-@dataclass(frozen=True)
-class RegistrationRow:
-    """New registrations in the period of one kind, and how many used a proxy address."""
-
-    kind: str
-    label: str
-    new: int
-    proxy_address: int
-    """Correspondence to the practice, a partner organisation or a care-of address."""
-    no_fixed_abode: int
-
-
-@dataclass(frozen=True)
-class CountRow:
-    """A labelled count (deregistrations by reason, DNA actions …)."""
-
-    key: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class RefusalRow:
-    """Refusals for one reason, and whether the person was written to in time."""
-
-    reason: str
-    label: str
-    refused: int
-    written_in_time: int
-    written_late: int
-    not_yet_written: int
-
-
-@dataclass(frozen=True)
-class InterpreterRow:
-    language: str
-    language_label: str
-    mode: str
-    appointments: int
-
-
-@dataclass(frozen=True)
-class DnaRateRow:
-    """Appointments that reached an outcome, and how many were missed, for one group."""
-
-    group: str
-    label: str
-    appointments: int
-    missed: int
-
-
-@dataclass(frozen=True)
-class DnaActionRow:
-    action: str
-    label: str
-    kind: str
-    """outreach | reminder | sanction."""
-    decided: int
-    done: int
-
-
-@dataclass(frozen=True)
-class AccessFigures:
-    appointments: int
-    """Appointments in the period that were not cancelled."""
-    double_appointments: int
-    """Of those, booked as two or more contiguous slots."""
-    interpreter: tuple[InterpreterRow, ...] = ()
-    dna: tuple[DnaRateRow, ...] = ()
-    dna_actions: tuple[DnaActionRow, ...] = ()
-
-
-@dataclass(frozen=True)
-class DataQualityRow:
-    check: str
-    label: str
-    count: int
-    action: str
-    """What the practice should do about it."""
-
-
-@dataclass(frozen=True)
 class PeriodFigures:
-    """Everything measured over one period (the return's period, or the year to date)."""
+    """Everything measured over one period (the return's period, or the year to date).
 
-    period: Period
-    register: tuple[RegisterRow, ...]
-    register_total: RegisterRow
-    """Distinct patients on any category (a patient with two flags counts once)."""
-    indicators: tuple[IndicatorRow, ...]
-    registrations: tuple[RegistrationRow, ...]
-    deregistrations: tuple[CountRow, ...]
-    refusals: tuple[RefusalRow, ...]
-    access: AccessFigures
-    data_quality: tuple[DataQualityRow, ...]
+    Holds the services' own results: the aggregate counts from ``ip.reporting`` and the
+    indicator results from ``ip.indicators``, not copies with renamed fields."""
+
+    counts: PeriodCounts
+    indicators: tuple[IndicatorResult, ...]
+    categories: tuple[Category, ...] = ()
+    """The configured categories, in configuration order (every one gets a register row)."""
+
+    @property
+    def period(self) -> Period:
+        return self.counts.period
+
+    @property
+    def register(self) -> tuple[tuple[Category, RegisterFlow], ...]:
+        """One row per configured category (zeros if nobody is on it), then any category
+        still counted that is no longer configured."""
+        found = {r.category: r for r in self.counts.register}
+        rows = []
+        for cat in self.categories:
+            flow = found.pop(cat.code, None) or RegisterFlow(cat.code, 0, 0, 0, 0, 0)
+            rows.append((cat, flow))
+        for code, flow in sorted((str(k), v) for k, v in found.items()):
+            rows.append((Category(code, code), flow))
+        return tuple(rows)
+
+    @property
+    def register_total(self) -> RegisterFlow:
+        """Distinct patients on any category (a patient with two flags counts once)."""
+        return self.counts.register_total
 
     @property
     def total_points(self) -> float:
@@ -209,14 +130,27 @@ class MethodsEntry:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """An indicator's result over the year to the end of one quarter."""
+    """An indicator's result (the engine's own) over the year to the end of one quarter."""
 
     quarter: str
-    indicator_id: str
-    numerator: int
-    eligible: int
-    """B − C: the achievement's denominator."""
-    achievement: float | None
+    result: IndicatorResult
+
+    @property
+    def indicator_id(self) -> str:
+        return self.result.indicator_id
+
+    @property
+    def numerator(self) -> int:
+        return self.result.counts.numerator
+
+    @property
+    def eligible(self) -> int:
+        """B − C: the achievement's denominator."""
+        return self.result.counts.denominator - self.result.counts.exceptions
+
+    @property
+    def achievement(self) -> float | None:
+        return self.result.achievement
 
 
 @dataclass(frozen=True)
@@ -243,7 +177,9 @@ class ReturnFigures:
     current: PeriodFigures
     year_to_date: PeriodFigures | None
     """Quarterly returns only: the financial year to the end of the quarter."""
-    produced_on: dt.date
+    created_at: dt.datetime
+    """When the return was made: ``--creation-date`` if given, else the practice clock. Every
+    date the outputs print (produced on, the PDF's creation date, the FHIR timestamps) is this."""
     indicator_set: IndicatorSetInfo
     publishable: bool
     """Marked for publication."""
@@ -255,12 +191,17 @@ class ReturnFigures:
     trend: tuple[TrendPoint, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Caveats the reader must see (provisional period, placeholder scoring …)."""
-    engine_results: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    engine_results: tuple[SetResult, ...] = field(default=(), compare=False, repr=False)
     """The indicator engine's own results (``SetResult``, with strata) for the FHIR Bundle."""
 
     @property
     def title(self) -> str:
         return self.kind.heading
+
+    @property
+    def produced_on(self) -> dt.date:
+        """The creation moment's date in the practice's time zone."""
+        return local_date(self.created_at)
 
     @property
     def suppression(self) -> Suppression:

@@ -138,14 +138,14 @@ def _number(value: Cell) -> float | None:
 # --------------------------------------------------------------------------- page furniture
 
 
-def _numbered_canvas(creation_date: dt.datetime | None) -> type[Canvas]:
+def _numbered_canvas(creation_date: dt.datetime) -> type[Canvas]:
     """A canvas that knows the page count (for "page n of N") and prints a fixed creation date."""
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
-            when = creation_date or dt.datetime.now(dt.UTC).replace(microsecond=0)
+            when = creation_date.replace(microsecond=0)
             stamp = when.strftime("D:%Y%m%d%H%M%S") + ("+00'00'" if when.tzinfo else "")
             self.setDateFormatter(lambda *_: stamp)
 
@@ -551,7 +551,7 @@ def build_story(f: ReturnFigures, tables: Sequence[Table] | None = None) -> list
             Paragraph("Register at the period end, by category", st["h2"]), reg_chart]))
     if "trend" in general:
         thresholds = {
-            r.indicator_id: (r.lower_threshold, r.upper_threshold) for r in f.current.indicators
+            r.indicator_id: (r.lower, r.upper) for r in f.current.indicators
         }
         tchart = trend_chart(general["trend"], thresholds)
         if tchart is not None:
@@ -602,7 +602,8 @@ def render_pdf(
     creation_date: dt.datetime | None = None,
     tables: Sequence[Table] | None = None,
 ) -> bytes:
-    """The PDF as bytes. Same figures and ``creation_date`` → the same bytes."""
+    """The PDF as bytes. Same figures → the same bytes: the creation date is the return's own
+    (``f.created_at``) unless ``creation_date`` overrides it."""
     _register_fonts()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -622,7 +623,8 @@ def render_pdf(
     frame = Frame(MARGIN, 17 * mm, CONTENT_W, PAGE_H - 35 * mm, id="body", leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_page_decorator(f))])
-    doc.build(build_story(f, tables), canvasmaker=_numbered_canvas(creation_date))
+    when = creation_date if creation_date is not None else f.created_at
+    doc.build(build_story(f, tables), canvasmaker=_numbered_canvas(when))
     return buf.getvalue()
 
 

@@ -1,7 +1,8 @@
 """Build a return: the LES annual return, the PCTMS annual report, the quarterly activity return.
 
-Counts come from :mod:`inclusion_practice.storage.report_queries` (aggregates only) and indicator
-results from the indicator engine (``ip.indicators``); nothing here recomputes an indicator.
+Counts come from the reporting service (``ip.reporting``, aggregates only) and indicator results
+from the indicator engine (``ip.indicators``); nothing here recomputes an indicator or reads a
+table.
 Only managers and admins may produce returns (``Permission.PRODUCE_RETURNS``): a return counts
 restricted categories in aggregate, which is why receptionists may not run one.
 """
@@ -15,36 +16,26 @@ from typing import TYPE_CHECKING
 from inclusion_practice.config import ContractType
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.periods import Period, financial_year_of, parse_period, quarter
-from inclusion_practice.domain.registration import DeregistrationReason
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.fhir.measure import describe_populations
 from inclusion_practice.indicators.definitions import Indicator, IndicatorSet
 from inclusion_practice.services.access import require
 from inclusion_practice.services.indicators import IndicatorResult, IndicatorService, SetResult
-from inclusion_practice.storage import report_queries as q
+from inclusion_practice.services.reporting import ReportingService
 from reports.figures import (
-    AccessFigures,
+    Category,
     CodeListInfo,
-    CountRow,
-    DataQualityRow,
-    DnaActionRow,
-    DnaRateRow,
-    IndicatorRow,
     IndicatorSetInfo,
-    InterpreterRow,
     MethodsEntry,
     PeriodFigures,
     PracticeInfo,
-    RefusalRow,
-    RegisterRow,
-    RegistrationRow,
     ReturnFigures,
     ReturnKind,
     SignOff,
     TrendPoint,
+    local_date,
 )
-from reports.tables import action_kind, language_label
 
 if TYPE_CHECKING:
     from inclusion_practice.api import InclusionPractice
@@ -55,16 +46,6 @@ Progress = Callable[[str], None]
 PCTMS_SET = "pctms-local"
 """The shipped PCTMS local measures set."""
 
-DEREGISTRATION_LABELS: dict[str, str] = {
-    DeregistrationReason.MOVED.value: "Moved away",
-    DeregistrationReason.REGISTERED_ELSEWHERE.value: "Registered elsewhere",
-    DeregistrationReason.DIED.value: "Died",
-    DeregistrationReason.REMOVED.value: "Removed by the practice",
-    DeregistrationReason.LEFT_UK.value: "Left the UK",
-    DeregistrationReason.TEMPORARY_ENDED.value: "Temporary registration ended",
-    DeregistrationReason.LINKED_DUPLICATE.value: "Duplicate record linked",
-    DeregistrationReason.OTHER.value: "Other",
-}
 
 
 def annual_period(text: str | Period) -> Period:
@@ -131,30 +112,9 @@ def indicator_service(ip: InclusionPractice) -> IndicatorService:
 
 def run_indicators(
     ip: InclusionPractice, actor: Actor, set_id: str, period: Period
-) -> tuple[SetResult, tuple[IndicatorRow, ...]]:
-    """Run the set through the indicator engine; keep its result (for FHIR) and the rows."""
-    result = indicator_service(ip).run(actor, period, set_id)
-    return result, tuple(indicator_row(r) for r in result.results)
-
-
-def indicator_row(r: IndicatorResult) -> IndicatorRow:
-    """What a return shows of one engine result."""
-    return IndicatorRow(
-        indicator_id=r.indicator_id,
-        title=r.title,
-        version=r.version,
-        kind=r.kind,
-        numerator=r.counts.numerator,
-        denominator=r.counts.denominator,
-        exceptions=r.counts.exceptions,
-        achievement=r.achievement,
-        lower_threshold=r.lower,
-        upper_threshold=r.upper,
-        max_points=r.max_points,
-        points=r.points,
-        payment=r.payment,
-        placeholder_scoring=r.placeholder,
-    )
+) -> SetResult:
+    """Run the set through the indicator engine: the return shows its results as they are."""
+    return indicator_service(ip).run(actor, period, set_id)
 
 
 def describe_indicator(ind: Indicator, ind_set: IndicatorSet) -> str:
@@ -204,87 +164,23 @@ def _methods(
 # --------------------------------------------------------------------------- counts
 
 
+def reporting_service(ip: InclusionPractice) -> ReportingService:
+    """``ip.reporting`` (or one made for it, so a bare ``InclusionPractice`` works too)."""
+    service = getattr(ip, "reporting", None)
+    if isinstance(service, ReportingService):
+        return service
+    return ReportingService(ip.db)
+
+
 def period_figures(
-    ip: InclusionPractice, period: Period, indicators: Sequence[IndicatorRow]
+    ip: InclusionPractice, actor: Actor, period: Period, result: SetResult
 ) -> PeriodFigures:
-    """The counts for ``period`` (aggregate queries) with the engine's indicator rows."""
-    first, last = period.start, period.end
-    categories = ip.config.flag_categories()
-    with ip.db.connection() as conn:
-        register = q.register_by_category(conn, first, last)
-        registrations = q.registrations_by_kind(conn, first, last)
-        dereg = q.deregistrations_by_reason(conn, first, last)
-        refusals = q.refusals_by_reason(conn, first, last)
-        appts = q.appointment_counts(conn, first, last)
-        interp = q.interpreter_appointments(conn, first, last)
-        dna = q.dna_rates(conn, first, last)
-        actions = q.dna_actions(conn, first, last)
-        quality = q.data_quality(conn, last)
-    found = {r.category: r for r in register if r.category is not None}
-    register_rows = []
-    for code, cat in categories.items():
-        r = found.pop(code, None)
-        register_rows.append(RegisterRow(code, cat.label, r.new if r else 0, r.ended if r else 0,
-                                         r.at_end if r else 0, cat.restricted))
-    for code, r in sorted(found.items()):  # categories no longer configured: still counted
-        register_rows.append(RegisterRow(code, code, r.new, r.ended, r.at_end, False))
-    total = register[-1]
-    merged_actions: dict[str, list[int]] = {}
-    for a in actions:
-        counts = merged_actions.setdefault(a.action, [0, 0])
-        counts[0] += a.decided
-        counts[1] += a.done
-    return PeriodFigures(
-        period=period,
-        register=tuple(register_rows),
-        register_total=RegisterRow("total", "Any category", total.new, total.ended, total.at_end),
-        indicators=tuple(indicators),
-        registrations=tuple(
-            RegistrationRow(r.kind, r.kind, r.new, r.proxy_address, r.no_fixed_abode)
-            for r in registrations
-        ),
-        deregistrations=tuple(
-            CountRow(k, DEREGISTRATION_LABELS.get(k, k.replace("_", " ").capitalize()), n)
-            for k, n in sorted(dereg.items())
-        ),
-        refusals=tuple(
-            RefusalRow(r.reason, r.reason, r.refused, r.written_in_time, r.written_late,
-                       r.not_yet_written)
-            for r in refusals
-        ),
-        access=AccessFigures(
-            appointments=appts.appointments,
-            double_appointments=appts.double,
-            interpreter=tuple(
-                InterpreterRow(lang, language_label(lang), mode, n) for lang, mode, n in interp
-            ),
-            dna=tuple(
-                DnaRateRow("flagged" if d.flagged else "other",
-                           "flagged patients" if d.flagged else "other patients",
-                           d.appointments, d.missed)
-                for d in dna
-            ),
-            dna_actions=tuple(
-                DnaActionRow(action, action.replace("_", " ").capitalize(), action_kind(action),
-                             decided, done)
-                for action, (decided, done) in sorted(merged_actions.items())
-            ),
-        ),
-        data_quality=(
-            DataQualityRow(
-                "flagged_without_contact_route",
-                "Flagged patients without a contact route",
-                quality.flagged_without_contact_route,
-                "Record how to reach them: keyworker, hostel, reception, phone or SMS",
-            ),
-            DataQualityRow(
-                "interpreter_without_mode",
-                "Patients needing an interpreter with no mode recorded",
-                quality.interpreter_without_mode,
-                "Record face to face, telephone, video or BSL",
-            ),
-        ),
+    """The period's counts (``ip.reporting``) with the engine's results for it."""
+    categories = tuple(
+        Category(code, cat.label, cat.restricted) for code, cat in ip.config.flag_categories().items()
     )
+    counts = reporting_service(ip).period_counts(actor, period)
+    return PeriodFigures(counts=counts, indicators=result.results, categories=categories)
 
 
 # --------------------------------------------------------------------------- the returns
@@ -300,16 +196,21 @@ def build_return(
     indicator_set: str | None = None,
     with_trend: bool = True,
     progress: Progress | None = None,
+    creation_date: dt.datetime | None = None,
 ) -> ReturnFigures:
     """Everything a return shows, for ``period`` (default: the last complete year or quarter).
 
+    ``creation_date`` (``--creation-date``) is the moment the return is made: it sets
+    "produced on", the default period and every timestamp of every output, so the same data and
+    creation date give the same bytes on any day. Without it the practice clock is read once.
     Raises :class:`PermissionDenied` unless the actor may produce returns, and
     :class:`InvalidInput` naming ``period`` for a period of the wrong shape.
     """
     require(actor, Permission.PRODUCE_RETURNS)
     assert actor is not None
     step = progress or (lambda _msg: None)
-    today = ip.clock.today()
+    created_at = creation_date if creation_date is not None else ip.clock.now()
+    today = local_date(created_at)
     if kind is ReturnKind.QUARTERLY:
         chosen = quarter_period(period) if period is not None else last_complete_quarter(today)
     else:
@@ -322,18 +223,18 @@ def build_return(
     ind_set = service.load_set(set_id)
 
     step(f"running indicators for {chosen.label}")
-    result, rows = run_indicators(ip, actor, set_id, chosen)
+    result = run_indicators(ip, actor, set_id, chosen)
     results: list[SetResult] = [result]
     step(f"counting {chosen.label}")
-    current = period_figures(ip, chosen, rows)
+    current = period_figures(ip, actor, chosen, result)
     ytd: PeriodFigures | None = None
     if kind is ReturnKind.QUARTERLY:
         ytd_period = year_to_date(chosen)
         step(f"running indicators for the year to date ({ytd_period.start} to {ytd_period.end})")
-        ytd_result, ytd_rows = run_indicators(ip, actor, set_id, ytd_period)
+        ytd_result = run_indicators(ip, actor, set_id, ytd_period)
         results.append(ytd_result)
         step("counting the year to date")
-        ytd = period_figures(ip, ytd_period, ytd_rows)
+        ytd = period_figures(ip, actor, ytd_period, ytd_result)
 
     trend: list[TrendPoint] = []
     if with_trend:
@@ -342,15 +243,11 @@ def build_return(
             done = next((pf for pf in (current, ytd) if pf is not None
                          and (pf.period.start, pf.period.end) == (ytd_q.start, ytd_q.end)), None)
             if done is not None:
-                q_rows: Sequence[IndicatorRow] = done.indicators
+                q_rows: Sequence[IndicatorResult] = done.indicators
             else:
                 step(f"trend: running indicators for the year to the end of {qp.label}")
-                q_rows = run_indicators(ip, actor, set_id, ytd_q)[1]
-            trend.extend(
-                TrendPoint(qp.label, r.indicator_id, r.numerator, r.denominator - r.exceptions,
-                           r.achievement)
-                for r in q_rows
-            )
+                q_rows = run_indicators(ip, actor, set_id, ytd_q).results
+            trend.extend(TrendPoint(qp.label, r) for r in q_rows)
 
     methods, codelists = _methods(ind_set)
     cfg = ip.config.practice
@@ -361,7 +258,7 @@ def build_return(
             f"Provisional: produced on {produced_on.isoformat()}, before the period ended on "
             f"{chosen.end.isoformat()}. Figures can still change."
         )
-    if any(r.placeholder_scoring for r in current.indicators):
+    if any(r.placeholder for r in current.indicators):
         notes.append(
             "Thresholds, points and payments marked as placeholders in the indicator set have "
             "not been agreed with the commissioner."
@@ -384,7 +281,7 @@ def build_return(
         ),
         current=current,
         year_to_date=ytd,
-        produced_on=produced_on,
+        created_at=created_at,
         indicator_set=IndicatorSetInfo(
             id=ind_set.id,
             title=ind_set.title,

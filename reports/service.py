@@ -8,6 +8,7 @@ admins may produce returns (``Permission.PRODUCE_RETURNS``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,8 +44,12 @@ class Outputs:
                 continue
             if not path.parent.exists():
                 raise InvalidInput(option, f"folder {path.parent} does not exist")
+            if not path.parent.is_dir():
+                raise InvalidInput(option, f"{path.parent} is not a folder")
             if path.is_dir():
                 raise InvalidInput(option, f"{path} is a folder; name a file")
+            if not os.access(path.parent, os.W_OK):
+                raise InvalidInput(option, f"folder {path.parent} cannot be written to")
             key = path.resolve()
             if key in seen:
                 raise InvalidInput(option, f"{path} is also given to {seen[key]}")
@@ -67,20 +72,25 @@ class ReturnsService:
         indicator_set: str | None = None,
         with_trend: bool = True,
         progress: Progress | None = None,
+        creation_date: dt.datetime | None = None,
     ) -> ReturnFigures:
+        """The return's figures; ``creation_date`` fixes every date it prints."""
         return build_return(self._ip, actor, kind, period, publishable=publishable,
                             indicator_set=indicator_set, with_trend=with_trend,
-                            progress=progress)
+                            progress=progress, creation_date=creation_date)
 
     def write(
         self,
         figures: ReturnFigures,
         outputs: Outputs,
         *,
-        creation_date: dt.datetime | None = None,
         progress: Progress | None = None,
     ) -> list[Path]:
-        """Render and write each requested output; returns the files written."""
+        """Render and write each requested output; returns the files written.
+
+        Every output is stamped with the return's own creation moment (``figures.created_at``).
+        Nothing is written unless every rendering succeeded; a folder that cannot be written
+        is refused naming the option."""
         step = progress or (lambda _msg: None)
         outputs.check()
         if outputs.fhir is not None and figures.publishable:
@@ -90,14 +100,19 @@ class ReturnsService:
         rendered: list[tuple[Path, bytes]] = []
         if outputs.pdf is not None:
             step("drawing the PDF")
-            rendered.append((outputs.pdf, render_pdf(figures, creation_date=creation_date)))
+            rendered.append((outputs.pdf, render_pdf(figures)))
         if outputs.csv is not None:
             rendered.append((outputs.csv, to_csv(figures).encode("utf-8")))
         if outputs.json is not None:
             rendered.append((outputs.json, to_json(figures).encode("utf-8")))
         if outputs.fhir is not None:
             step("building the FHIR Bundle")
-            rendered.append((outputs.fhir, to_fhir_json(figures, creation_date).encode("utf-8")))
+            rendered.append((outputs.fhir, to_fhir_json(figures).encode("utf-8")))
+        option = {outputs.pdf: "--out", outputs.csv: "--csv", outputs.json: "--json",
+                  outputs.fhir: "--fhir"}
         for path, data in rendered:  # nothing is written unless every rendering succeeded
-            path.write_bytes(data)
+            try:
+                path.write_bytes(data)
+            except OSError as exc:
+                raise InvalidInput(option[path], f"cannot write {path}: {exc.strerror or exc}") from None
         return [p for p, _ in rendered]

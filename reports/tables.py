@@ -8,12 +8,14 @@ formatting can differ between outputs or runs.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
 from inclusion_practice.domain.refusals import RefusalReason
-from inclusion_practice.domain.registration import RegistrationKind
+from inclusion_practice.domain.registration import DeregistrationReason, RegistrationKind
+from inclusion_practice.services.reporting import RegisterFlow
 from reports.figures import PeriodFigures, ReturnFigures, ReturnKind
 from reports.suppression import WITHHELD, Shown, Suppression, format_percent
 
@@ -73,6 +75,18 @@ def threshold(value: float | None) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
+DEREGISTRATION_LABELS: dict[str, str] = {
+    DeregistrationReason.MOVED.value: "Moved away",
+    DeregistrationReason.REGISTERED_ELSEWHERE.value: "Registered elsewhere",
+    DeregistrationReason.DIED.value: "Died",
+    DeregistrationReason.REMOVED.value: "Removed by the practice",
+    DeregistrationReason.LEFT_UK.value: "Left the UK",
+    DeregistrationReason.TEMPORARY_ENDED.value: "Temporary registration ended",
+    DeregistrationReason.LINKED_DUPLICATE.value: "Duplicate record linked",
+    DeregistrationReason.OTHER.value: "Other",
+}
+
+
 ACTION_KIND: dict[str, str] = {
     DnaAction.SMS_REMINDER.value: "reminder",
     DnaAction.LETTER.value: "reminder",
@@ -125,23 +139,25 @@ def _identity_table(f: ReturnFigures, sup: Suppression) -> Table:
 
 def _summary_table(scope: str, pf: PeriodFigures, sup: Suppression, indicative: bool) -> Table:
     total = pf.register_total
-    dna = {r.group: r for r in pf.access.dna}
+    c = pf.counts
     rows: list[Row] = [
         Row("register_at_end", "Patients on the inclusion-health register at the period end",
             (sup.count(total.at_end),)),
-        Row("register_new", "Patients newly flagged in the period", (sup.count(total.new),)),
+        Row("register_joined", "Patients who joined the register in the period",
+            (sup.count(total.joined),)),
+        Row("register_left", "Patients who left the register in the period",
+            (sup.count(total.left),)),
         Row("registrations_new", "New registrations in the period",
-            (sup.count(sum(r.new for r in pf.registrations)),)),
-        Row("refusals", "Registrations refused", (sup.count(sum(r.refused for r in pf.refusals)),)),
-        Row("appointments", "Appointments (not cancelled)", (sup.count(pf.access.appointments),)),
+            (sup.count(sum(r.new for r in c.registrations)),)),
+        Row("refusals", "Registrations refused", (sup.count(sum(r.refused for r in c.refusals)),)),
+        Row("appointments", "Appointments (not cancelled)", (sup.count(c.appointments.appointments),)),
         Row("double_appointments", "Double appointments booked",
-            (sup.count(pf.access.double_appointments),)),
+            (sup.count(c.appointments.double),)),
     ]
-    for group in ("flagged", "other"):
-        r = dna.get(group)
-        if r is not None:
-            rows.append(Row(f"dna_rate_{group}", f"DNA rate, {r.label} (%)",
-                            (sup.rate(r.missed, r.appointments),)))
+    for r in c.dna_rates:
+        group, label = DNA_GROUPS[r.flagged]
+        rows.append(Row(f"dna_rate_{group}", f"DNA rate, {label} (%)",
+                        (sup.rate(r.missed, r.appointments),)))
     # Mid-year, points and money say what the year would earn if it ended here: not a claim.
     if indicative:
         rows.append(Row("points", "Points (indicative, if the year ended here)",
@@ -160,34 +176,41 @@ def _money(value: float, sup: Suppression) -> str:
 
 
 def _register_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
+    def values(flow: RegisterFlow) -> tuple[Cell, ...]:
+        return tuple(sup.count(v) for v in
+                     (flow.at_start, flow.joined, flow.left, flow.at_end, flow.in_and_out))
+
     rows = [
-        Row(r.category, r.label + (" (restricted)" if r.restricted else ""),
-            (sup.count(r.new), sup.count(r.ended), sup.count(r.at_end)))
-        for r in pf.register
+        Row(cat.code, cat.label + (" (restricted)" if cat.restricted else ""), values(flow))
+        for cat, flow in pf.register
     ]
-    t = pf.register_total
-    rows.append(Row("total", "Any category (each patient once)",
-                    (sup.count(t.new), sup.count(t.ended), sup.count(t.at_end)), total=True))
+    rows.append(Row("total", "Any category (each patient once)", values(pf.register_total),
+                    total=True))
+    before = pf.period.start - dt.timedelta(days=1)
     return Table(
         scope,
         "register",
         "Inclusion-health register by category",
-        (Column("new", "New in period"), Column("ended", "Ended in period"),
-         Column("at_end", "On register at period end")),
+        (Column("at_start", "At start"), Column("joined", "Joined"), Column("left", "Left"),
+         Column("at_end", "At end"), Column("in_and_out", "In and out")),
         tuple(rows),
-        note="Patients with an inclusion-health flag. New: a flag started in the period. Ended: "
-        "came off the register during the period (a flag's end date is its last day on it). "
-        "At period end: registered with an active flag on the last day. A patient in several "
-        "categories is counted in each and once in the total.",
+        note=f"On the register on a day: registered with the practice that day and a flag of the "
+        f"category active that day. At start: on it on {before.isoformat()}; at end: on it on "
+        f"{pf.period.end.isoformat()}. Joined: not on it at the start, on it at the end; left: "
+        "the reverse, so at start + joined - left = at end in every row. A patient who registers "
+        "or leaves the practice while flagged joins or leaves the register like a flag that "
+        "starts or ends. In and out: on it for a while in the period but neither at its start "
+        "nor its end. A patient in several categories is counted in each and once in the total.",
     )
 
 
 def _indicator_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
     rows = []
     for r in pf.indicators:
-        eligible = r.denominator - r.exceptions
+        n = r.counts
+        eligible = n.denominator - n.exceptions
         if sup.enabled:
-            achievement = sup.rate(r.numerator, eligible)
+            achievement = sup.rate(n.numerator, eligible)
         else:
             achievement = format_percent(r.achievement)
         if r.kind == "register":
@@ -197,12 +220,12 @@ def _indicator_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
                 r.indicator_id,
                 f"{r.indicator_id} {r.title}",
                 (
-                    sup.count(r.numerator),
-                    sup.count(r.denominator),
-                    sup.count(r.exceptions),
+                    sup.count(n.numerator),
+                    sup.count(n.denominator),
+                    sup.count(n.exceptions),
                     achievement,
-                    threshold(r.lower_threshold),
-                    threshold(r.upper_threshold),
+                    threshold(r.lower),
+                    threshold(r.upper),
                     threshold(r.max_points) if r.max_points else WITHHELD,
                     _money(r.points, sup),
                     _money(r.payment, sup),
@@ -267,18 +290,19 @@ def _trend_table(f: ReturnFigures, sup: Suppression) -> Table | None:
 
 
 def _registration_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> list[Table]:
-    found = {r.kind: r for r in pf.registrations}
+    c = pf.counts
+    found = {r.kind: r for r in c.registrations}
     rows = []
-    kinds = [k.value for k in RegistrationKind] + sorted(set(found) - {k.value for k in RegistrationKind})
-    for kind in kinds:
+    known = [k.value for k in RegistrationKind]
+    for kind in known + sorted(set(found) - set(known)):
         r = found.get(kind)
-        label = RegistrationKind(kind).label if kind in RegistrationKind.__members__.values() else kind
+        label = RegistrationKind(kind).label if kind in known else kind
         new, proxy, nfa = (r.new, r.proxy_address, r.no_fixed_abode) if r else (0, 0, 0)
         rows.append(Row(kind, label.capitalize(), (sup.count(new), sup.count(proxy), sup.count(nfa))))
     rows.append(Row("total", "Total", (
-        sup.count(sum(r.new for r in pf.registrations)),
-        sup.count(sum(r.proxy_address for r in pf.registrations)),
-        sup.count(sum(r.no_fixed_abode for r in pf.registrations)),
+        sup.count(sum(r.new for r in c.registrations)),
+        sup.count(sum(r.proxy_address for r in c.registrations)),
+        sup.count(sum(r.no_fixed_abode for r in c.registrations)),
     ), total=True))
     registrations = Table(
         scope,
@@ -290,22 +314,23 @@ def _registration_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> lis
         note="Proxy address: letters go to the practice, a partner organisation (hostel, day "
         "centre) or a care-of address. Address figures are from the current record.",
     )
-    dereg = Table(
-        scope,
-        "deregistrations",
-        "Registrations ended, by reason",
-        (Column("count", "Patients"),),
-        (*tuple(Row(r.key, r.label, (sup.count(r.count),)) for r in pf.deregistrations), Row("total", "Total", (sup.count(sum(r.count for r in pf.deregistrations)),), total=True)),
-    )
-    found_ref = {r.reason: r for r in pf.refusals}
-    reasons = [r.value for r in RefusalReason] + sorted(set(found_ref) - {r.value for r in RefusalReason})
+    dereg_rows = [
+        Row(k, DEREGISTRATION_LABELS.get(k, k.replace("_", " ").capitalize()), (sup.count(n),))
+        for k, n in sorted(c.deregistrations.items())
+    ]
+    dereg_rows.append(Row("total", "Total", (sup.count(sum(c.deregistrations.values())),),
+                          total=True))
+    dereg = Table(scope, "deregistrations", "Registrations ended, by reason",
+                  (Column("count", "Patients"),), tuple(dereg_rows))
+    found_ref = {r.reason: r for r in c.refusals}
+    offered = [r.value for r in RefusalReason]
     ref_rows = []
-    for reason in reasons:
+    for reason in offered + sorted(set(found_ref) - set(offered)):
         rr = found_ref.get(reason)
-        label = RefusalReason(reason).label if reason in {r.value for r in RefusalReason} else reason
+        label = RefusalReason(reason).label if reason in offered else reason
         vals = (rr.refused, rr.written_in_time, rr.written_late, rr.not_yet_written) if rr else (0, 0, 0, 0)
         ref_rows.append(Row(reason, label[:1].upper() + label[1:], tuple(sup.count(v) for v in vals)))
-    totals = [sum(getattr(r, a) for r in pf.refusals)
+    totals = [sum(getattr(r, a) for r in c.refusals)
               for a in ("refused", "written_in_time", "written_late", "not_yet_written")]
     ref_rows.append(Row("total", "Total", tuple(sup.count(v) for v in totals), total=True))
     refusals = Table(
@@ -321,24 +346,32 @@ def _registration_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> lis
     return [registrations, dereg, refusals]
 
 
+DNA_GROUPS: dict[bool, tuple[str, str]] = {
+    True: ("flagged", "flagged patients"),
+    False: ("other", "other patients"),
+}
+
+
 def _access_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> list[Table]:
-    a = pf.access
+    c = pf.counts
     appointments = Table(
         scope,
         "appointments",
         "Appointments",
         (Column("count", "Appointments"),),
         (
-            Row("appointments", "Appointments in the period (not cancelled)", (sup.count(a.appointments),)),
-            Row("double", "Booked as a double (two or more slots)", (sup.count(a.double_appointments),)),
+            Row("appointments", "Appointments in the period (not cancelled)",
+                (sup.count(c.appointments.appointments),)),
+            Row("double", "Booked as a double (two or more slots)",
+                (sup.count(c.appointments.double),)),
         ),
     )
     interp_rows = [
-        Row(f"{r.language}/{r.mode}", f"{r.language_label}, {r.mode.replace('_', ' ')}",
+        Row(f"{r.language}/{r.mode}", f"{language_label(r.language)}, {r.mode.replace('_', ' ')}",
             (sup.count(r.appointments),))
-        for r in a.interpreter
+        for r in c.interpreters
     ]
-    interp_rows.append(Row("total", "Total", (sup.count(sum(r.appointments for r in a.interpreter)),),
+    interp_rows.append(Row("total", "Total", (sup.count(sum(r.appointments for r in c.interpreters)),),
                            total=True))
     interpreters = Table(
         scope,
@@ -349,37 +382,76 @@ def _access_tables(scope: str, pf: PeriodFigures, sup: Suppression) -> list[Tabl
         note="Interpreter bookings that still stand (to book or booked) on appointments that were "
         "not cancelled.",
     )
+    rate_rows = [
+        Row(DNA_GROUPS[r.flagged][0], DNA_GROUPS[r.flagged][1].capitalize(),
+            (sup.count(r.appointments), sup.count(r.missed), sup.rate(r.missed, r.appointments)))
+        for r in c.dna_rates
+    ]
+    rate_rows.append(Row("total", "All patients", (
+        sup.count(sum(r.appointments for r in c.dna_rates)),
+        sup.count(sum(r.missed for r in c.dna_rates)),
+        sup.rate(sum(r.missed for r in c.dna_rates), sum(r.appointments for r in c.dna_rates)),
+    ), total=True))
     dna = Table(
         scope,
         "dna_rates",
         "Missed appointments (DNA): flagged patients and others",
         (Column("appointments", "Appointments with an outcome"), Column("missed", "Missed"),
          Column("rate", "DNA rate %")),
-        tuple(Row(r.group, r.label.capitalize(), (sup.count(r.appointments), sup.count(r.missed),
-                                                   sup.rate(r.missed, r.appointments)))
-              for r in a.dna),
+        tuple(rate_rows),
         note="Flagged: an inclusion-health flag active at any time in the period. Outcome: "
-        "attended or missed (cancelled and future appointments are left out).",
+        "attended or missed (cancelled and future appointments are left out). A DNA voided as "
+        "recorded in error is neither missed nor attended.",
     )
+    t = c.dna_totals
+    merged: dict[str, list[int]] = {}
+    for a in c.dna_actions:
+        counts = merged.setdefault(a.action, [0, 0])
+        counts[0] += a.decided
+        counts[1] += a.done
+    action_rows = [
+        Row("dnas", "DNAs in the period (missed appointments and DNAs without one)",
+            ("", sup.count(t.dnas), "")),
+        Row("dnas_with_action", "DNAs with an action decided", ("", sup.count(t.with_action), "")),
+        *(Row(action, action.replace("_", " ").capitalize(),
+              (action_kind(action), sup.count(decided), sup.count(done)))
+          for action, (decided, done) in sorted(merged.items())),
+        Row("total", "Actions, total", ("", sup.count(sum(v[0] for v in merged.values())),
+                                        sup.count(sum(v[1] for v in merged.values()))),
+            total=True),
+    ]
     actions = Table(
         scope,
         "dna_actions",
         "Actions after missed appointments",
         (Column("kind", "Kind", numeric=False), Column("decided", "Decided"), Column("done", "Done")),
-        (*tuple(Row(r.action, r.label, (r.kind, sup.count(r.decided), sup.count(r.done))) for r in a.dna_actions), Row("total", "Total", ("", sup.count(sum(r.decided for r in a.dna_actions)), sup.count(sum(r.done for r in a.dna_actions))), total=True)),
-        note="Outreach (keyworker contact, clinician review, safeguarding check, drop-in offer) "
-        "replaces sanctions for flagged patients (NICE NG214).",
+        tuple(action_rows),
+        note="The same DNAs as the DNA rates (missed appointments of the period, voided DNAs "
+        "out), plus DNAs recorded without an appointment. Outreach (keyworker contact, "
+        "clinician review, safeguarding check, drop-in offer) replaces sanctions for flagged "
+        "patients (NICE NG214).",
     )
     return [appointments, interpreters, dna, actions]
 
 
+DATA_QUALITY_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("flagged_without_contact_route", "Flagged patients without a contact route",
+     "Record how to reach them: keyworker, hostel, reception, phone or SMS"),
+    ("interpreter_without_mode", "Patients needing an interpreter with no mode recorded",
+     "Record face to face, telephone, video or BSL"),
+)
+"""(field of :class:`DataQualityCounts`, label, what the practice should do)."""
+
+
 def _data_quality_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
+    q = pf.counts.data_quality
     return Table(
         scope,
         "data_quality",
         "Data-quality checks at the period end",
         (Column("count", "Patients"), Column("action", "What to do", numeric=False)),
-        tuple(Row(r.check, r.label, (sup.count(r.count), r.action)) for r in pf.data_quality),
+        tuple(Row(key, label, (sup.count(getattr(q, key)), action))
+              for key, label, action in DATA_QUALITY_CHECKS),
     )
 
 

@@ -83,9 +83,11 @@ def appointment(
     slots: int = 1,
     interpreter: tuple[str, str, str] | None = None,
     dna_actions: tuple[tuple[str, str, str], ...] = (),
+    voided: bool = False,
 ) -> int:
     """An appointment; ``interpreter`` is (language, mode, status); a ``dna`` status also records
-    a DNA event with ``dna_actions`` (policy, action, status)."""
+    a DNA event with ``dna_actions`` (policy, action, status), voided as recorded in error if
+    ``voided``."""
     sid = session(conn, start.date())
     aid = next(_ids)
     conn.execute(insert(t.Appointment.__table__), [{  # type: ignore[attr-defined]
@@ -104,6 +106,7 @@ def appointment(
         conn.execute(insert(t.DnaEvent.__table__), [{  # type: ignore[attr-defined]
             "id": eid, "patient_id": pid, "appointment_id": aid, "occurred_at": start,
             "reason": "no_show", "recorded_by": "test",
+            "voided_at": start + dt.timedelta(hours=1) if voided else None,
         }])
         rows: list[dict[str, Any]] = [
             {"patient_id": pid, "dna_event_id": eid, "policy": policy, "action": action,
@@ -114,3 +117,50 @@ def appointment(
         if rows:
             conn.execute(insert(t.DnaAction.__table__), rows)  # type: ignore[attr-defined]
     return aid
+
+
+def bare_patient(conn: Connection, pid: int) -> None:
+    """A patient with no registration and no flag (add them with the helpers below)."""
+    conn.execute(insert(t.Patient.__table__), [{  # type: ignore[attr-defined]
+        "id": pid, "given_name": f"Test{pid}", "family_name": "Patient",
+        "name_key": f"test{pid} patient", "date_of_birth": dt.date(1980, 5, 5),
+        "dob_estimated": False, "sex": "female", "no_fixed_abode": False,
+        "correspondence_kind": "usual", "contact_route": "sms", "main_language": "en",
+        "interpreter_needed": False, "no_family_interpreter": False,
+        "created_at": STAMP, "updated_at": STAMP,
+    }])
+
+
+def registration(
+    conn: Connection, pid: int, start: dt.date, end: dt.date | None = None,
+    planned_end: dt.date | None = None, kind: str = "permanent",
+) -> None:
+    conn.execute(insert(t.Registration.__table__), [{  # type: ignore[attr-defined]
+        "patient_id": pid, "kind": kind, "start_date": start, "end_date": end,
+        "planned_end": planned_end, "end_reason": "moved" if end else None, "created_at": STAMP,
+    }])
+
+
+def flag(conn: Connection, pid: int, category: str, start: dt.date, end: dt.date | None = None) -> None:
+    conn.execute(insert(t.Flag.__table__), [{  # type: ignore[attr-defined]
+        "patient_id": pid, "category": category, "start_date": start, "end_date": end,
+        "source": "clinician", "recorded_by": "test",
+    }])
+
+
+def dna_without_appointment(conn: Connection, pid: int, at: dt.datetime,
+                            dna_actions: tuple[tuple[str, str, str], ...] = ()) -> int:
+    """A DNA recorded without an appointment (as ``dna record`` allows), with its actions."""
+    eid = next(_ids)
+    conn.execute(insert(t.DnaEvent.__table__), [{  # type: ignore[attr-defined]
+        "id": eid, "patient_id": pid, "appointment_id": None, "occurred_at": at,
+        "reason": "no_show", "recorded_by": "test",
+    }])
+    rows: list[dict[str, Any]] = [
+        {"patient_id": pid, "dna_event_id": eid, "policy": policy, "action": action,
+         "due_date": at.date() + dt.timedelta(days=3), "explanation": "{}", "status": a_status}
+        for policy, action, a_status in dna_actions
+    ]
+    if rows:
+        conn.execute(insert(t.DnaAction.__table__), rows)  # type: ignore[attr-defined]
+    return eid

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.clock import FixedClock
+from inclusion_practice.config import PracticeConfig
+from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.span import covers
+from inclusion_practice.errors import NoActingUser, PermissionDenied
 from inclusion_practice.storage import report_queries as q
+from inclusion_practice.storage.database import Database
 from tests import returns_support as data
+from tests.conftest import NOW
 
 FIRST, LAST = dt.date(2025, 4, 1), dt.date(2026, 3, 31)
 
@@ -33,13 +46,17 @@ def test_the_register_counts_new_ended_and_current_patients_at_the_year_edges(
         data.patient(conn, 7, flags=(("homelessness", dt.date(2025, 6, 1), None),
                                      ("substance_use", dt.date(2025, 6, 1), None)))
     with ip.db.connection() as conn:
-        counts = {r.category: r for r in q.register_by_category(conn, FIRST, LAST)}
+        counts = {r.category: r for r in q.register_flow(conn, FIRST, LAST)}
     home = counts["homelessness"]
-    assert (home.new, home.ended, home.at_end) == (2, 1, 4)  # new 2, 7; ended 4; at end 1, 2, 3, 7
-    assert (counts["sex_work"].new, counts["sex_work"].at_end) == (0, 0)
+    # at start 1, 3, 4; joined 2, 7; left 4; at end 1, 2, 3, 7
+    assert (home.at_start, home.joined, home.left, home.at_end) == (3, 2, 1, 4)
+    # on at the start, left with the practice in September
+    sex_work = counts["sex_work"]
+    assert (sex_work.at_start, sex_work.joined, sex_work.left, sex_work.at_end) == (1, 0, 1, 0)
     assert counts["substance_use"].at_end == 1
     total = counts[None]
-    assert (total.new, total.ended, total.at_end) == (2, 1, 4)
+    assert (total.at_start, total.joined, total.left, total.at_end) == (4, 2, 2, 4)
+    assert all(r.balances for r in counts.values())
 
 
 def test_registrations_deregistrations_and_refusals_are_counted_by_kind_and_reason(
@@ -114,3 +131,161 @@ def test_data_quality_finds_flagged_patients_without_a_route_and_interpreters_wi
     with ip.db.connection() as conn:
         quality = q.data_quality(conn, LAST)
     assert quality == q.DataQualityCounts(flagged_without_contact_route=1, interpreter_without_mode=1)
+
+
+# --------------------------------------------------------------------------- the register flow
+
+ADMIN = Actor("admin1", "admin")
+BEFORE = FIRST - dt.timedelta(days=1)
+D = dt.date
+Span = tuple[D, D | None]
+
+FLOW_CASES: list[tuple[str, list[tuple[D, D | None, D | None]], list[Span], tuple[int, ...]]] = [
+    # (case, registrations (start, end, planned end), homelessness flags (start, end),
+    #  expected (at start, joined, left, at end, in and out))
+    ("on all year", [(D(2020, 1, 1), None, None)], [(D(2024, 1, 1), None)], (1, 0, 0, 1, 0)),
+    ("flag starts on the first day", [(D(2020, 1, 1), None, None)], [(FIRST, None)], (0, 1, 0, 1, 0)),
+    ("flag ends on the day before the period", [(D(2020, 1, 1), None, None)],
+     [(D(2024, 1, 1), BEFORE)], (1, 0, 1, 0, 0)),
+    ("flag ends on the period's last day", [(D(2020, 1, 1), None, None)],
+     [(D(2024, 1, 1), LAST)], (1, 0, 0, 1, 0)),
+    ("flag starts the day after the period", [(D(2020, 1, 1), None, None)],
+     [(LAST + dt.timedelta(days=1), None)], (0, 0, 0, 0, 0)),
+    ("left the practice while flagged", [(D(2020, 1, 1), D(2025, 9, 1), None)],
+     [(D(2024, 1, 1), None)], (1, 0, 1, 0, 0)),
+    ("registration ends on the day before the period", [(D(2020, 1, 1), BEFORE, None)],
+     [(D(2024, 1, 1), None)], (1, 0, 1, 0, 0)),
+    ("registration ends on the period's last day", [(D(2020, 1, 1), LAST, None)],
+     [(D(2024, 1, 1), None)], (1, 0, 0, 1, 0)),
+    ("joined the practice while flagged", [(D(2025, 10, 1), None, None)],
+     [(D(2024, 1, 1), None)], (0, 1, 0, 1, 0)),
+    ("registered on the period's last day while flagged", [(LAST, None, None)],
+     [(D(2024, 1, 1), None)], (0, 1, 0, 1, 0)),
+    ("flag starts the day registration ends", [(D(2020, 1, 1), D(2025, 9, 1), None)],
+     [(D(2025, 9, 1), None)], (0, 0, 0, 0, 1)),
+    ("flag starts the day after registration ends", [(D(2020, 1, 1), D(2025, 9, 1), None)],
+     [(D(2025, 9, 2), None)], (0, 0, 0, 0, 0)),
+    ("re-registration after a gap, flagged throughout",
+     [(D(2020, 1, 1), D(2025, 6, 30), None), (D(2025, 10, 1), None, None)],
+     [(D(2024, 1, 1), None)], (1, 0, 0, 1, 0)),
+    ("re-registration only after the period",
+     [(D(2020, 1, 1), D(2025, 6, 30), None), (D(2026, 4, 2), None, None)],
+     [(D(2024, 1, 1), None)], (1, 0, 1, 0, 0)),
+    ("overlapping registrations count once",
+     [(D(2020, 1, 1), None, None), (D(2025, 5, 1), None, None)],
+     [(D(2024, 1, 1), None)], (1, 0, 0, 1, 0)),
+    ("temporary registration lapses at its planned end", [(D(2025, 1, 1), None, D(2025, 8, 1))],
+     [(D(2024, 1, 1), None)], (1, 0, 1, 0, 0)),
+    ("temporary registration lapsing on the last day", [(D(2025, 1, 1), None, LAST)],
+     [(D(2024, 1, 1), None)], (1, 0, 0, 1, 0)),
+    ("two flags back to back", [(D(2020, 1, 1), None, None)],
+     [(D(2024, 1, 1), D(2025, 6, 30)), (D(2025, 7, 1), None)], (1, 0, 0, 1, 0)),
+    ("flagged for a spell inside the period", [(D(2020, 1, 1), None, None)],
+     [(D(2025, 5, 1), D(2025, 7, 1))], (0, 0, 0, 0, 1)),
+    ("flagged but never registered", [], [(D(2024, 1, 1), None)], (0, 0, 0, 0, 0)),
+]
+
+
+@pytest.mark.parametrize(("case", "registrations", "flags", "expected"), FLOW_CASES,
+                         ids=[c[0] for c in FLOW_CASES])
+def test_the_register_flow_classifies_each_edge_case(
+    ip: InclusionPractice, case: str, registrations: list[tuple[D, D | None, D | None]],
+    flags: list[Span], expected: tuple[int, ...],
+) -> None:
+    with ip.db.engine.begin() as conn:
+        data.bare_patient(conn, 1)
+        for start, end, planned in registrations:
+            data.registration(conn, 1, start, end, planned)
+        for start, end in flags:
+            data.flag(conn, 1, "homelessness", start, end)
+    flows = {r.category: r for r in ip.reporting.register_flow(ADMIN, FIRST, LAST)}
+    zero = (0, 0, 0, 0, 0)
+    for key in ("homelessness", None):
+        r = flows.get(key)
+        got = (r.at_start, r.joined, r.left, r.at_end, r.in_and_out) if r else zero
+        assert got == expected, (case, key)
+        assert r is None or r.balances
+
+
+def test_only_roles_that_produce_returns_may_count(ip: InclusionPractice) -> None:
+    for role in ("receptionist", "clinician"):
+        with pytest.raises(PermissionDenied):
+            ip.reporting.register_flow(Actor("someone", role), FIRST, LAST)
+    with pytest.raises(NoActingUser):
+        ip.reporting.register_flow(None, FIRST, LAST)
+
+
+# --------------------------------------------------------------------------- the identity, at random
+
+CATEGORIES = ("homelessness", "sex_work", "substance_use")
+EDGES = (BEFORE - dt.timedelta(days=1), BEFORE, FIRST, FIRST + dt.timedelta(days=1),
+         dt.date(2025, 9, 30), LAST - dt.timedelta(days=1), LAST, LAST + dt.timedelta(days=1))
+days = st.one_of(st.sampled_from(EDGES), st.dates(dt.date(2024, 12, 1), dt.date(2026, 6, 30)))
+
+
+@st.composite
+def spans(draw: st.DrawFn) -> tuple[D, D | None]:
+    start = draw(days)
+    end = draw(st.none() | days.filter(lambda d: d >= start))
+    return start, end
+
+
+@st.composite
+def practices(draw: st.DrawFn) -> list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str, D, D | None]]]]:
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        regs = []
+        for start, end in draw(st.lists(spans(), max_size=3)):
+            planned = draw(st.none() | days.filter(lambda d, s=start: d >= s))
+            regs.append((start, end, planned))
+        flags = [(draw(st.sampled_from(CATEGORIES)), s, e) for s, e in draw(st.lists(spans(), max_size=3))]
+        out.append((regs, flags))
+    return out
+
+
+def _model(people: list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str, D, D | None]]]],
+           category: str | None) -> tuple[int, int, int, int, int]:
+    """The definition, written out day by day with the domain's ``covers``."""
+    def on(regs: list[tuple[D, D | None, D | None]], flags: list[tuple[str, D, D | None]], d: D) -> bool:
+        return (any(covers(s, e, d, p) for s, e, p in regs)
+                and any(covers(s, e, d) for c, s, e in flags if category in (None, c)))
+
+    start = joined = left = end = in_out = 0
+    period = [FIRST + dt.timedelta(days=i) for i in range((LAST - FIRST).days + 1)]
+    for regs, flags in people:
+        a, b = on(regs, flags, BEFORE), on(regs, flags, LAST)
+        start += a
+        end += b
+        joined += (not a) and b
+        left += a and not b
+        in_out += (not a) and (not b) and any(on(regs, flags, d) for d in period)
+    return start, joined, left, end, in_out
+
+
+@settings(max_examples=60, deadline=None, print_blob=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(people=practices())
+def test_at_start_plus_joined_minus_left_is_at_end_for_every_category_at_random(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, config: PracticeConfig,
+    people: list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str, D, D | None]]]],
+) -> None:
+    path = tmp_path_factory.mktemp("flow") / "flow.db"
+    shutil.copy(sqlite_template, path)
+    clock = FixedClock(NOW)
+    ip = InclusionPractice(Database(f"sqlite:///{path}", clock=clock), config, clock)
+    try:
+        with ip.db.engine.begin() as conn:
+            for pid, (regs, flags) in enumerate(people, start=1):
+                data.bare_patient(conn, pid)
+                for s, e, p in regs:
+                    data.registration(conn, pid, s, e, p)
+                for c, s, e in flags:
+                    data.flag(conn, pid, c, s, e)
+        flows = {r.category: r for r in ip.reporting.register_flow(ADMIN, FIRST, LAST)}
+    finally:
+        ip.close()
+    for category in (*CATEGORIES, None):
+        r = flows.get(category)
+        got = (r.at_start, r.joined, r.left, r.at_end, r.in_and_out) if r else (0, 0, 0, 0, 0)
+        assert got == _model(people, category), category
+        assert got[0] + got[1] - got[2] == got[3], category

@@ -144,7 +144,7 @@ def test_the_register_at_the_year_end_is_the_register_indicator(
 ) -> None:
     figures = les[0]
     ih001 = next(r for r in figures.current.indicators if r.indicator_id == "IH001")
-    assert figures.current.register_total.at_end == ih001.numerator
+    assert figures.current.register_total.at_end == ih001.counts.numerator
 
 
 def test_csv_and_json_carry_the_same_cells(demo: InclusionPractice) -> None:
@@ -170,7 +170,7 @@ def test_an_empty_practice_gets_a_complete_return_of_zeros_on_either_engine(
     text = pdf_text(render_pdf(figures, creation_date=FIXED))
     assert "Sign-off" in text and "Methods appendix" in text
     assert figures.current.register_total.at_end == 0
-    assert all(r.numerator == 0 for r in figures.current.indicators)
+    assert all(r.counts.numerator == 0 for r in figures.current.indicators)
 
 
 @pytest.mark.parametrize("kind", [ReturnKind.PCTMS_ANNUAL, ReturnKind.QUARTERLY])
@@ -182,7 +182,7 @@ def test_an_empty_practice_gets_every_kind_of_return(
     text = pdf_text(render_pdf(figures, creation_date=FIXED))
     assert "Sign-off" in text and "Methods appendix" in text
     assert figures.current.register_total.at_end == 0
-    assert all(r.numerator == 0 for r in figures.current.indicators)
+    assert all(r.counts.numerator == 0 for r in figures.current.indicators)
     assert "Page 1 of" in text
 
 
@@ -315,7 +315,7 @@ def test_the_fhir_bundle_holds_a_valid_measure_report_per_indicator_and_period(
     ih003 = next(r for r in reports if r["id"].startswith("IH003-2025-10-01"))
     pops = {p["code"]["coding"][0]["code"]: p["count"] for p in ih003["group"][0]["population"]}
     row = next(r for r in figures.current.indicators if r.indicator_id == "IH003")
-    assert (pops["numerator"], pops["denominator"]) == (row.numerator, row.denominator)
+    assert (pops["numerator"], pops["denominator"]) == (row.counts.numerator, row.counts.denominator)
 
 
 def test_a_publishable_return_has_no_fhir_bundle(
@@ -367,3 +367,212 @@ def test_the_report_command_writes_every_output_and_shows_progress(
     assert main(["--db", demo.db.url, "--as", "manager1", "report", "quarterly",
                  "--period", "2025/26"]) == 2
     assert "period" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- returns that add up
+
+
+def _rows(cells: dict[tuple[str, str, str, str], str], scope: str, table: str) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for (s, t, row, col), value in cells.items():
+        if (s, t) == (scope, table):
+            out.setdefault(row, {})[col] = value
+    return out
+
+
+def test_the_register_flow_balances_in_every_category_and_carries_over_from_last_year(
+    demo: InclusionPractice, les: tuple[ReturnFigures, bytes, str]
+) -> None:
+    register = _rows(csv_cells(les[2]), "period", "register")
+    last_year = build_return(demo, MANAGER, ReturnKind.LES_ANNUAL, "2024/25", with_trend=False)
+    before = _rows(csv_cells(to_csv(last_year)), "period", "register")
+    assert set(register) >= {"homelessness", "sex_work", "total"}
+    moved = 0
+    for key, r in register.items():
+        start, joined, left, end = (int(r[c]) for c in ("at_start", "joined", "left", "at_end"))
+        assert start + joined - left == end, key
+        assert start == int(before[key]["at_end"]), key  # this year starts where last year ended
+        moved += joined + left
+    assert moved > 0  # the demo practice's register does move
+
+
+def test_joining_or_leaving_the_practice_while_flagged_moves_the_register(
+    sqlite_ip: InclusionPractice,
+) -> None:
+    admin = Actor("admin1", "admin")
+    with sqlite_ip.db.engine.begin() as conn:
+        data.patient(conn, 1, reg_end=dt.date(2025, 9, 1), reg_end_reason="moved",
+                     flags=(("homelessness", dt.date(2024, 1, 1), None),))
+        data.patient(conn, 2, registered=dt.date(2025, 10, 1),
+                     flags=(("homelessness", dt.date(2024, 1, 1), None),))
+    figures = build_return(sqlite_ip, admin, ReturnKind.LES_ANNUAL, "2025/26", with_trend=False)
+    row = _rows(csv_cells(to_csv(figures)), "period", "register")["homelessness"]
+    assert {k: row[k] for k in ("at_start", "joined", "left", "at_end")} == {
+        "at_start": "1", "joined": "1", "left": "1", "at_end": "1"}
+
+
+def test_appointment_and_dna_figures_agree_with_the_dna_actions_table(ip: InclusionPractice) -> None:
+    admin = Actor("admin1", "admin")
+    at = dt.datetime(2025, 10, 6, 9, 0)
+    with ip.db.engine.begin() as conn:
+        data.patient(conn, 1, flags=(("homelessness", dt.date(2024, 1, 1), None),))
+        data.patient(conn, 2)
+        data.appointment(conn, 1, at, "seen")
+        data.appointment(conn, 1, at + dt.timedelta(days=1), "dna",
+                         dna_actions=(("flexible", "contact_via_keyworker", "done"),
+                                      ("flexible", "clinician_review", "due")))
+        data.appointment(conn, 2, at, "seen")
+        data.appointment(conn, 2, at + dt.timedelta(days=2), "dna")  # no action decided
+        # Recorded in error: neither missed nor attended, and its action is not counted.
+        data.appointment(conn, 2, at + dt.timedelta(days=3), "dna", voided=True,
+                         dna_actions=(("standard", "sms_reminder", "done"),))
+        # A DNA recorded without an appointment: in the actions table and its DNA count.
+        data.dna_without_appointment(conn, 2, at + dt.timedelta(days=4),
+                                     dna_actions=(("standard", "sms_reminder", "done"),))
+        # Midnight after the year end: next year, in neither table.
+        data.appointment(conn, 2, dt.datetime(2026, 4, 1, 0, 0), "dna",
+                         dna_actions=(("standard", "letter", "due"),))
+    figures = build_return(ip, admin, ReturnKind.LES_ANNUAL, "2025/26", with_trend=False)
+    cells = csv_cells(to_csv(figures))
+    rates = _rows(cells, "period", "dna_rates")
+    actions = _rows(cells, "period", "dna_actions")
+    assert (rates["flagged"]["appointments"], rates["flagged"]["missed"]) == ("2", "1")
+    assert (rates["other"]["appointments"], rates["other"]["missed"]) == ("2", "1")
+    assert (rates["total"]["missed"], rates["total"]["rate"]) == ("2", "50.0")
+    totals = figures.current.counts.dna_totals
+    assert totals.without_appointment == 1
+    # The agreement: the actions table counts exactly the rates' DNAs, plus those without one.
+    assert int(actions["dnas"]["decided"]) == int(rates["total"]["missed"]) + totals.without_appointment == 3
+    assert actions["dnas_with_action"]["decided"] == "2"
+    assert {k: v["decided"] for k, v in actions.items() if v["kind"]} == {
+        "contact_via_keyworker": "1", "clinician_review": "1", "sms_reminder": "1"}
+    assert actions["total"]["decided"] == "3"
+    assert cells[("period", "appointments", "appointments", "count")] == "5"
+
+
+def test_the_demo_practice_links_every_dna_to_a_missed_appointment(
+    demo: InclusionPractice, les: tuple[ReturnFigures, bytes, str]
+) -> None:
+    from sqlalchemy import func, select
+
+    from inclusion_practice.storage.tables import Appointment, DnaEvent
+
+    with demo.db.read() as uow:
+        events = uow.session.exec(
+            select(func.count()).select_from(DnaEvent)  # type: ignore[arg-type]
+        ).one()
+        linked = uow.session.exec(
+            select(func.count()).select_from(DnaEvent)  # type: ignore[arg-type]
+            .join(Appointment, Appointment.id == DnaEvent.appointment_id)  # type: ignore[arg-type]
+            .where(Appointment.status == "dna", Appointment.patient_id == DnaEvent.patient_id,
+                   Appointment.start == DnaEvent.occurred_at)
+        ).one()
+    assert events[0] > 0
+    assert linked[0] == events[0]
+    figures, _, csv_text = les
+    cells = csv_cells(csv_text)
+    rates = _rows(cells, "period", "dna_rates")
+    flagged, other = float(rates["flagged"]["rate"]), float(rates["other"]["rate"])
+    assert flagged > other > 0  # real rates, and a rigid policy's effect shows
+    totals = figures.current.counts.dna_totals
+    assert totals.without_appointment == 0
+    assert int(_rows(cells, "period", "dna_actions")["dnas"]["decided"]) == int(rates["total"]["missed"])
+
+
+# --------------------------------------------------------------------------- dates follow --creation-date
+
+
+def test_the_same_data_and_creation_date_give_the_same_bytes_on_any_day(
+    demo: InclusionPractice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from inclusion_practice.cli.app import main
+
+    monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
+    monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
+    names = ("r.pdf", "r.csv", "r.json", "r.fhir.json")
+    made: list[dict[str, bytes]] = []
+    for wall_clock in ("2026-12-03 14:00:00", "2027-07-19 02:30:00"):
+        folder = tmp_path / wall_clock[:10]
+        folder.mkdir()
+        with freeze_time(wall_clock):
+            code = main(["--db", demo.db.url, "--as", "manager1", "report", "les",
+                         "--creation-date", "2026-04-30T09:00",
+                         *(x for opt, name in zip(("--out", "--csv", "--json", "--fhir"), names,
+                                                  strict=True)
+                           for x in (opt, str(folder / name)))])
+        assert code == 0, capsys.readouterr().err
+        made.append({name: (folder / name).read_bytes() for name in names})
+    assert made[0] == made[1]
+    doc = json.loads(made[0]["r.json"])
+    assert doc["period"]["label"] == "2025/26"  # the default period follows the creation date too
+    assert (doc["produced_on"], doc["provisional"]) == ("2026-04-30", False)
+    assert json.loads(made[0]["r.fhir.json"])["timestamp"] == "2026-04-30T09:00:00+00:00"
+    assert b"D:20260430090000+00'00'" in made[0]["r.pdf"]
+    assert "Produced 30 April 2026" in pdf_text(made[0]["r.pdf"])
+
+
+def test_without_a_creation_date_the_return_is_dated_by_the_practice_clock(
+    sqlite_ip: InclusionPractice,
+) -> None:
+    figures = build_return(sqlite_ip, MANAGER, ReturnKind.LES_ANNUAL, "2025/26", with_trend=False)
+    assert figures.created_at == NOW
+    assert figures.produced_on == NOW.date()
+    assert json.loads(to_json(figures))["produced_on"] == NOW.date().isoformat()
+    assert fhir_bundle(figures)["timestamp"] == "2026-11-23T09:00:00+00:00"
+
+
+def test_no_report_module_reads_the_wall_clock() -> None:
+    folder = Path(__file__).resolve().parents[1] / "reports"
+    wall_clock = re.compile(r"\b(datetime\.now|datetime\.utcnow|datetime\.today|date\.today|time\.time)\(")
+    offenders = [f"{p.name}:{i}" for p in sorted(folder.glob("*.py"))
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if wall_clock.search(line)]
+    assert offenders == []
+
+
+# --------------------------------------------------------------------------- bad input, clearly refused
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "reason"),
+    [
+        (["les", "--period", "2025/27"], "period", ""),
+        (["les", "--period", "2025Q3"], "period", "financial year"),
+        (["quarterly", "--period", "2025Q5"], "period", ""),
+        (["les", "--creation-date", "30/04/2026"], "--creation-date", "ISO"),
+        (["les", "--out", "{tmp}/missing/r.pdf"], "--out", "does not exist"),
+        (["les", "--out", "{tmp}/afile/r.pdf"], "--out", "not a folder"),
+        (["les", "--csv", "{tmp}/afile/r.csv", "--out", "{tmp}/r.pdf"], "--csv", "not a folder"),
+        (["les", "--out", "{tmp}/r.pdf", "--json", "{tmp}/r.pdf"], "--json", "also given"),
+        (["les", "--publishable", "--fhir", "{tmp}/r.json"], "--fhir", "exact counts"),
+    ],
+)
+def test_the_report_command_refuses_bad_input_naming_the_option(
+    demo: InclusionPractice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], args: list[str], option: str, reason: str,
+) -> None:
+    from inclusion_practice.cli.app import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
+    monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
+    (tmp_path / "afile").write_text("a file, not a folder")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    code = main(["--db", demo.db.url, "--as", "manager1", "report", *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert option in err and reason in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "ip.log"] or not any(
+        p.suffix in (".pdf", ".csv", ".json") for p in tmp_path.iterdir())
+
+
+def test_the_reporting_service_follows_roles(sqlite_ip: InclusionPractice) -> None:
+    from inclusion_practice.domain.periods import parse_period
+
+    year = parse_period("2025/26")
+    counts = sqlite_ip.reporting.period_counts(MANAGER, year)
+    assert counts.register_total.balances
+    for role in ("receptionist", "clinician"):
+        with pytest.raises(PermissionDenied):
+            sqlite_ip.reporting.period_counts(Actor("someone", role), year)

@@ -29,7 +29,7 @@ def _dump(db: Database) -> list[tuple[object, ...]]:
     with db.engine.connect() as conn:
         rows: list[tuple[object, ...]] = []
         for table in ("patient", "registration", "flag", "adjustment", "clinical_event",
-                      "invitation", "dna_event", "task"):
+                      "invitation", "clinic_session", "appointment", "dna_event", "task"):
             rows.extend(tuple(r) for r in conn.execute(text(f"select * from {table} order by id")))
         return rows
 
@@ -111,6 +111,36 @@ def test_there_are_dna_histories_and_three_years_of_coded_events(practice: Datab
     with practice.engine.connect() as conn:
         first = conn.execute(text("select min(event_date) from clinical_event")).scalar_one()
     assert str(first) <= str(TODAY.replace(year=TODAY.year - 2))
+
+
+def test_every_dna_is_a_missed_appointment_among_the_ones_patients_came_to(
+    practice: Database,
+) -> None:
+    assert _scalar(practice, "select count(*) from dna_event where appointment_id is null") == 0
+    assert _scalar(practice, """
+        select count(*) from dna_event e join appointment a on a.id = e.appointment_id
+        where a.status = 'dna' and a.patient_id = e.patient_id and a.start = e.occurred_at
+    """) == _scalar(practice, "select count(*) from dna_event")
+    seen = _scalar(practice, "select count(*) from appointment where status = 'seen'")
+    missed = _scalar(practice, "select count(*) from appointment where status = 'dna'")
+    assert 0.01 < missed / (seen + missed) < 0.2
+    # Past appointments sit in a past session of the same day, never today or later.
+    assert _scalar(practice, f"""
+        select count(*) from appointment a join clinic_session s on s.id = a.session_id
+        where s.session_date <> date(a.start) or s.session_date >= '{TODAY.isoformat()}'
+    """) == 0
+
+
+def test_a_second_run_adds_to_the_past_sessions_instead_of_clashing(
+    tmp_path: Path, sqlite_template: Path, config: PracticeConfig
+) -> None:
+    db = _fresh(tmp_path, sqlite_template, "twice.db")
+    generate_practice(db, config, patients=200, seed=3, today=TODAY, with_users=False)
+    sessions = _scalar(db, "select count(*) from clinic_session")
+    summary = generate_practice(db, config, patients=200, seed=3, today=TODAY, with_users=False)
+    assert summary.past_appointments > 0
+    assert _scalar(db, "select count(*) from appointment") == 2 * summary.past_appointments
+    assert _scalar(db, "select count(*) from clinic_session") < 2 * sessions
 
 
 def test_bulk_loads_are_audited_per_batch(practice: Database) -> None:

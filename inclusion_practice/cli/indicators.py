@@ -158,6 +158,10 @@ def run_cmd(
         _emit(json.dumps(set_bundle(reports, when), indent=2) + "\n", out)
 
 
+WITHHELD_REASON = "held back from your role: on the register only through a restricted category"
+WORKLIST_FORMATS = ("table", "csv")
+
+
 @app.command("missing")
 def missing_cmd(
     ctx: typer.Context,
@@ -165,18 +169,42 @@ def missing_cmd(
     period: str = typer.Option(..., "--period", help="2025/26, 2025Q3 or a date range."),
     set_ref: str | None = typer.Option(None, "--set", help="Set id or TOML file."),
     limit: int = typer.Option(0, "--limit", help="Show at most this many (0: all)."),
+    fmt: str = typer.Option("table", "--format", help="table (the worklist) | csv (every "
+                            "denominator patient, and the withheld count)"),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
 ) -> None:
-    """The worklist: patients still needing something done, due first, with the reason."""
+    """The worklist: patients still needing something done, due first, with the reason.
+
+    Patients held back from your role are counted as withheld, never listed, so the lists and
+    the withheld count add up to the indicator's denominator."""
+    from inclusion_practice.errors import InvalidInput
+
+    if fmt not in WORKLIST_FORMATS:
+        raise InvalidInput("--format", f"{fmt!r}: use one of {', '.join(WORKLIST_FORMATS)}")
     ip = get_practice(ctx)
     lists = ip.indicators.patients(acting_user(ctx), indicator_id, period, set_ref)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(("status", "patient_id", "name", "due", "last_done", "reason", "count"))
+        for p in (*lists.missing, *lists.excepted, *lists.numerator):
+            writer.writerow((p.status, p.patient_id, p.name, p.due or "", p.last_done or "",
+                             p.reason, 1))
+        writer.writerow(("withheld", "", "", "", "", WITHHELD_REASON, lists.withheld))
+        _emit(buf.getvalue(), out)
+        return
     rows = lists.missing[:limit] if limit else lists.missing
-    typer.echo(
+    lines = [
         f"{lists.indicator_id} {lists.title} — {lists.period.label}: {len(lists.missing)} to do, "
-        f"{len(lists.numerator)} achieved, {len(lists.excepted)} excepted"
-    )
+        f"{len(lists.numerator)} achieved, {len(lists.excepted)} excepted, "
+        f"{lists.withheld} withheld"
+    ]
+    if lists.withheld:
+        lines.append(f"  {lists.withheld} withheld: {WITHHELD_REASON}")
     for p in rows:
         last = f"last {p.last_done}" if p.last_done else "never"
-        typer.echo(f"{p.patient_id:>7}  {p.name:<28} due {p.due}  ({last})  {p.reason}")
+        lines.append(f"{p.patient_id:>7}  {p.name:<28} due {p.due}  ({last})  {p.reason}")
+    _emit("\n".join(lines) + "\n", out)
 
 
 @app.command("explain")

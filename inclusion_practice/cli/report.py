@@ -71,9 +71,9 @@ def _run(
     service = ReturnsService(ip)
     figures = service.build(actor, kind, period, publishable=publishable,
                             indicator_set=indicator_set, with_trend=not no_trend,
-                            progress=progress)
+                            progress=progress, creation_date=fixed_date)
     outputs = Outputs(out or Path(f"{figures.file_stem}.pdf"), csv, json_path, fhir)
-    written = service.write(figures, outputs, creation_date=fixed_date, progress=progress)
+    written = service.write(figures, outputs, progress=progress)
     progress("finished")
     total = figures.current
     typer.echo(f"{figures.title}, {figures.practice.name} ({figures.practice.ods_code}), "
@@ -98,7 +98,8 @@ _PUB = typer.Option(
 )
 _DATE = typer.Option(
     None, "--creation-date",
-    help="Fix the PDF creation date (ISO) so reruns give identical files.",
+    help="The return's creation moment (ISO): sets 'produced on', the default period and every "
+    "timestamp in the PDF, CSV, JSON and FHIR, so reruns give identical files.",
 )
 _SET = typer.Option(None, "--set", help="Indicator set id or TOML file (default: the return's).")
 _NO_TREND = typer.Option(

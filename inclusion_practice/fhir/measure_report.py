@@ -26,6 +26,9 @@ from inclusion_practice.indicators.results import PatientOutcome
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 EXT_POINTS = f"{OUR_SD}/measurereport-qof-points"
 EXT_PAYMENT = f"{OUR_SD}/measurereport-payment-gbp"
+EXT_WITHHELD = f"{OUR_SD}/list-withheld-count"
+"""On a subject List: how many of the population's patients are held back from the reader."""
+LIST_EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 ReportType = Literal["summary", "subject-list"]
 PRACTICE_TZ = ZoneInfo("Europe/London")
 
@@ -132,6 +135,9 @@ def measure_report(
             code = pop["code"]["coding"][0]["code"]
             list_id = f"list-{code}"
             entries = [{"item": {"reference": f"Patient/{pid}"}} for pid in members[code]]
+            # The count is everyone; the outcomes are what the reader's role may see (the
+            # service leaves out patients on the register only through a restricted category).
+            withheld = int(pop["count"]) - len(entries)
             lst: dict[str, Any] = {
                 "resourceType": "List",
                 "id": list_id,
@@ -139,11 +145,14 @@ def measure_report(
                 "mode": "snapshot",
                 "title": f"{r.indicator_id} {code}",
             }
+            if withheld > 0:
+                lst["extension"] = [{"url": EXT_WITHHELD, "valueUnsignedInt": withheld}]
             if entries:
                 lst["entry"] = entries
-            else:
+            elif withheld > 0:  # empty because held back: say so (never "nil known")
                 lst["emptyReason"] = {
-                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "nilknown"}]
+                    "coding": [{"system": LIST_EMPTY_REASON, "code": "withheld",
+                                "display": "Information Withheld"}]
                 }
             contained.append(lst)
             pop["subjectResults"] = {"reference": f"#{list_id}"}

@@ -126,6 +126,10 @@ class PatientLists:
     excepted: tuple[ListedPatient, ...]
     missing: tuple[ListedPatient, ...]
     """Sorted by what is due first (then never done before done long ago)."""
+    withheld: int = 0
+    """Denominator patients held back from this role (on the register only through a category
+    it may not see): counted, never listed, so the lists plus ``withheld`` add up to the run's
+    denominator B."""
 
     @property
     def denominator(self) -> tuple[ListedPatient, ...]:
@@ -252,7 +256,8 @@ class IndicatorService:
         ind_set, ind = self._find(indicator_id, set_ref)
         restricted = self._hidden(role)
         with self._db.connection() as conn:
-            outcomes = self._visible(role, ind, SqlEngine(conn).outcomes(ind_set, ind.id, per), per.end)
+            everyone = SqlEngine(conn).outcomes(ind_set, ind.id, per)
+            outcomes = self._visible(role, ind, everyone, per.end)
             names = patient_names(conn, [o.patient_id for o in outcomes])
             missing_ids = [o.patient_id for o in outcomes if o.missing]
             records = {r.id: r for r in load_records(conn, missing_ids)} if missing_ids else {}
@@ -270,7 +275,8 @@ class IndicatorService:
                     ListedPatient(o.patient_id, name, "missing", reason or "not achieved", ev.due, ev.last_done)
                 )
         missing.sort(key=lambda p: (p.due or per.end, p.last_done or dt.date.min, p.patient_id))
-        return PatientLists(ind.id, ind.title, per, tuple(numerator), tuple(excepted), tuple(missing))
+        return PatientLists(ind.id, ind.title, per, tuple(numerator), tuple(excepted), tuple(missing),
+                            withheld=len(everyone) - len(outcomes))
 
     def missing(
         self, actor: Actor | None, indicator_id: str, period: Period | str, set_ref: str | None = None

@@ -21,6 +21,7 @@ from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
 from inclusion_practice.services.patients import PatientService
 from inclusion_practice.services.refusals import RefusalService
+from inclusion_practice.services.reporting import ReportingService
 from inclusion_practice.services.schedule import ScheduleService
 from inclusion_practice.services.users import UserService
 from inclusion_practice.storage.database import Database
@@ -45,6 +46,7 @@ class PracticeServices:
     dna: DnaService
     indicators: IndicatorService
     access_log: AccessLogService
+    reporting: ReportingService
 
     @classmethod
     def build(cls, db: Database, config: PracticeConfig, clock: Clock) -> PracticeServices:
@@ -64,4 +66,5 @@ class PracticeServices:
             dna=DnaService(db, config, clock),
             indicators=IndicatorService(db, config, clock),
             access_log=AccessLogService(db, clock),
+            reporting=ReportingService(db),
         )

@@ -81,3 +81,12 @@ def reset_sequences(conn: Connection, names: Sequence[str]) -> None:
 
 def count_rows(conn: Connection, name: str) -> int:
     return int(conn.execute(select(func.count()).select_from(table(name))).scalar_one())
+
+
+def sessions_by_template(conn: Connection, template_key: str) -> dict[tuple[str, Any], int]:
+    """Sessions made under ``template_key``, as (clinician code, day) → id (loaders reuse them)."""
+    t = table("clinic_session")
+    rows = conn.execute(
+        select(t.c.clinician_code, t.c.session_date, t.c.id).where(t.c.template_key == template_key)
+    ).all()
+    return {(str(c), d): int(i) for c, d, i in rows}

@@ -9,11 +9,11 @@ register by category in a return); who may run them is checked by the returns se
   is empty or ``>= d``;
 - a patient is registered on *d* when a registration started by *d* has not ended
   (``end_date``) or lapsed (``planned_end``) before *d*;
-- "on the register at the period end" means registered on the last day with a flag active on it
-  (as the indicator engine counts its registers); a flag "ended in the period" came off the
-  register during it, i.e. its last active day is between the day before the period and the day
-  before its last day. So a flag ending on 31 March is on the register at that year end and
-  counts as ended in the next year, and at start + new − ended = at end holds per flag;
+- "on the register on *d*" means registered on *d* AND a flag active on *d* (as the indicator
+  engine counts its registers). The register flow compares the day before the period with its
+  last day, per patient, so at start + joined − left = at end holds by construction, and a
+  patient who joins or leaves the practice while flagged joins or leaves the register; a flag
+  ending on 31 March is on the register at that year end and leaves in the next year;
 - timestamps (appointments, DNAs) are in the period when ``first day 00:00 <= t < day after``.
 """
 
@@ -32,6 +32,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
 )
 
@@ -86,37 +87,112 @@ def _flag_active_on(day: dt.date) -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True)
-class RegisterCounts:
+class RegisterFlow:
+    """One category's register over a period (``category=None``: any category, each patient
+    once). ``at_start + joined - left == at_end`` holds by construction: every patient is
+    counted by whether they were on the register on the day before the period and on its last
+    day, so a patient who joined or left the practice while flagged moves the register exactly
+    as a flag starting or ending does."""
+
     category: str | None
-    """None for the total over all categories (distinct patients)."""
-    new: int
-    ended: int
+    at_start: int
+    """On the register on the day before the period's first day."""
+    joined: int
+    """Off the register then, on it on the last day."""
+    left: int
+    """On it then, off it on the last day."""
     at_end: int
+    """On the register on the last day."""
+    in_and_out: int
+    """On the register at some time in the period but neither at its start nor its end
+    (not part of the identity; shown so short spells are not lost)."""
+
+    @property
+    def balances(self) -> bool:
+        return self.at_start + self.joined - self.left == self.at_end
 
 
-def register_by_category(conn: Connection, first: dt.date, last: dt.date) -> list[RegisterCounts]:
-    """Distinct patients per category: flag started in the period, came off in it, on it at the end.
+def _on_register(patient_id: Any, category: Any | None, day: dt.date) -> ColumnElement[bool]:
+    """Registered on ``day`` AND a flag (of ``category``, if given) active on ``day``."""
+    f2 = Flag.__table__.alias("f_on")  # type: ignore[attr-defined]
+    conds = [f2.c.patient_id == patient_id, active_on(f2, day)]
+    if category is not None:
+        conds.append(f2.c.category == category)
+    return and_(exists(select(literal(1)).where(*conds)), registered_on(patient_id, day))
 
-    The last item (``category=None``) counts distinct patients over all categories.
-    """
-    new = func.count(distinct(case((_f.start_date.between(first, last), _f.patient_id))))
-    one_day = dt.timedelta(days=1)
-    ended = func.count(
-        distinct(case((_f.end_date.between(first - one_day, last - one_day), _f.patient_id)))
+
+def _on_register_during(
+    patient_id: Any, category: Any | None, first: dt.date, last: dt.date
+) -> ColumnElement[bool]:
+    """On the register on at least one day of ``first``..``last``: a registration and a flag
+    that overlap each other inside the period."""
+    f2 = Flag.__table__.alias("f_during")  # type: ignore[attr-defined]
+    r2 = Registration.__table__.alias("r_during")  # type: ignore[attr-defined]
+    conds = [
+        f2.c.patient_id == patient_id,
+        active_between(f2, first, last),
+        active_between(r2, first, last),
+        r2.c.start_date <= func.coalesce(f2.c.end_date, last),
+        or_(r2.c.end_date.is_(None), f2.c.start_date <= r2.c.end_date),
+        or_(r2.c.planned_end.is_(None), f2.c.start_date <= r2.c.planned_end),
+    ]
+    if category is not None:
+        conds.append(f2.c.category == category)
+    return exists(select(literal(1)).select_from(f2.join(r2, r2.c.patient_id == f2.c.patient_id)).where(*conds))
+
+
+def register_flow(conn: Connection, first: dt.date, last: dt.date) -> list[RegisterFlow]:
+    """The register flow per category (sorted), then the total over all categories.
+
+    Each (patient, category) with a flag in force on any day from the day before the period to
+    its last day is classified by :func:`_on_register` on those two days; the total does the
+    same per patient over any category."""
+    before = first - dt.timedelta(days=1)
+    pairs = (
+        select(_f.patient_id.label("pid"), _f.category.label("cat"))
+        .where(active_between(Flag, before, last))
+        .distinct()
+        .subquery("pairs")
     )
-    at_end = func.count(
-        distinct(case((and_(_flag_active_on(last), registered_on(_f.patient_id, last)),
-                       _f.patient_id)))
-    )
-    touching = active_between(Flag, first - one_day, last)
-    rows = conn.execute(
-        select(_f.category, new, ended, at_end).where(touching).group_by(_f.category)
-    ).all()
-    out = [RegisterCounts(str(c), int(n), int(e), int(a)) for c, n, e, a in rows]
-    total = conn.execute(select(new, ended, at_end).where(touching)).one()
+    out = [
+        RegisterFlow(str(cat), *counts)
+        for cat, *counts in _flow_rows(conn, pairs.c.pid, pairs.c.cat, before, first, last,
+                                       select_from=pairs, group=True)
+    ]
     out.sort(key=lambda r: r.category or "")
-    out.append(RegisterCounts(None, int(total[0]), int(total[1]), int(total[2])))
+    patients = (
+        select(_f.patient_id.label("pid")).where(active_between(Flag, before, last))
+        .distinct().subquery("flagged")
+    )
+    total = _flow_rows(conn, patients.c.pid, None, before, first, last,
+                       select_from=patients, group=False)
+    out.append(RegisterFlow(None, *total[0][1:]))
     return out
+
+
+def _flow_rows(
+    conn: Connection, pid: Any, cat: Any | None, before: dt.date, first: dt.date, last: dt.date,
+    *, select_from: Any, group: bool,
+) -> list[tuple[Any, int, int, int, int, int]]:
+    start = _on_register(pid, cat, before)
+    end = _on_register(pid, cat, last)
+    during = _on_register_during(pid, cat, first, last)
+
+    def count(cond: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    cols = [
+        count(start),
+        count(and_(~start, end)),
+        count(and_(start, ~end)),
+        count(end),
+        count(and_(~start, ~end, during)),
+    ]
+    label = cat if cat is not None else literal(None)
+    stmt = select(label, *cols).select_from(select_from)
+    if group and cat is not None:
+        stmt = stmt.group_by(cat)
+    return [(c, int(a), int(j), int(lf), int(e), int(io)) for c, a, j, lf, e, io in conn.execute(stmt).all()]
 
 
 @dataclass(frozen=True)
@@ -242,16 +318,54 @@ def _flagged_in_period(patient_id: Any, first: dt.date, last: dt.date) -> Column
     )
 
 
+def _recorded_in_error(appointment_id: Any) -> ColumnElement[bool]:
+    """A ``dna`` appointment whose every DNA event was voided: the DNA was recorded in error,
+    so it is neither missed nor attended as far as a return knows. (One uncorrelated subquery,
+    so the database computes it once, not once per appointment.)"""
+    voided_only = (
+        select(_de.appointment_id)
+        .where(_de.appointment_id.is_not(None))
+        .group_by(_de.appointment_id)
+        .having(func.sum(case((_de.voided_at.is_(None), 1), else_=0)) == 0)
+    )
+    found: ColumnElement[bool] = appointment_id.in_(voided_only)
+    return found
+
+
+def _missed(first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    """THE definition of a DNA in a return, for appointments: starts in the period, status
+    ``dna``, not recorded in error (every DNA event voided)."""
+    lo, hi = _day_bounds(first, last)
+    return and_(_a.start >= lo, _a.start < hi, _a.status == MISSED_STATUS,
+                ~_recorded_in_error(_a.id))
+
+
+def _dna_event_counts(first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    """THE definition of a DNA in a return, for DNA events: not voided, and either linked to a
+    missed appointment of the period (:func:`_missed`) or, when recorded without an
+    appointment, occurred in the period."""
+    lo, hi = _day_bounds(first, last)
+    missed_ids = select(_a.id).where(_missed(first, last))
+    return and_(
+        _de.voided_at.is_(None),
+        or_(
+            _de.appointment_id.in_(missed_ids),
+            and_(_de.appointment_id.is_(None), _de.occurred_at >= lo, _de.occurred_at < hi),
+        ),
+    )
+
+
 def dna_rates(conn: Connection, first: dt.date, last: dt.date) -> list[DnaCounts]:
     """Missed ÷ (attended + missed) for patients flagged at any time in the period vs others."""
     lo, hi = _day_bounds(first, last)
     flagged = _flagged_in_period(_a.patient_id, first, last).label("flagged")
+    missed = _missed(first, last).label("missed")
     sub = (
-        select(flagged, _a.status.label("status"))
+        select(flagged, missed)
         .where(
             _a.start >= lo,
             _a.start < hi,
-            _a.status.in_((*ATTENDED_STATUSES, MISSED_STATUS)),
+            or_(_a.status.in_(ATTENDED_STATUSES), _missed(first, last)),
         )
         .subquery()
     )
@@ -259,7 +373,7 @@ def dna_rates(conn: Connection, first: dt.date, last: dt.date) -> list[DnaCounts
         select(
             sub.c.flagged,
             func.count(),
-            func.sum(case((sub.c.status == MISSED_STATUS, 1), else_=0)),
+            func.sum(case((sub.c.missed, 1), else_=0)),
         ).group_by(sub.c.flagged)
     ).all()
     found = {bool(f): (int(n), int(m or 0)) for f, n, m in rows}
@@ -267,6 +381,39 @@ def dna_rates(conn: Connection, first: dt.date, last: dt.date) -> list[DnaCounts
         DnaCounts(flag, *found.get(flag, (0, 0)))
         for flag in (True, False)
     ]
+
+
+@dataclass(frozen=True)
+class DnaTotals:
+    """The DNAs a return counts, by the one definition both DNA tables use."""
+
+    missed_appointments: int
+    """Missed appointments (the DNA-rate table's "missed", summed over the groups)."""
+    without_appointment: int
+    """DNAs recorded without an appointment (standing, occurred in the period)."""
+    dna_events: int
+    """Standing DNA events behind them (the ones the policy decided actions for)."""
+    with_action: int
+    """Of those events, the ones with at least one action that was not withdrawn."""
+
+    @property
+    def dnas(self) -> int:
+        return self.missed_appointments + self.without_appointment
+
+
+def dna_totals(conn: Connection, first: dt.date, last: dt.date) -> DnaTotals:
+    """How many DNAs the period has, for the DNA actions table to agree with the rates."""
+    lo, hi = _day_bounds(first, last)
+    missed = conn.execute(select(func.count()).where(_missed(first, last))).scalar_one()
+    unlinked = conn.execute(
+        select(func.count()).where(_de.appointment_id.is_(None), _de.voided_at.is_(None),
+                                   _de.occurred_at >= lo, _de.occurred_at < hi)
+    ).scalar_one()
+    counted = _dna_event_counts(first, last)
+    events = conn.execute(select(func.count()).where(counted)).scalar_one()
+    acted = _de.id.in_(select(_da.dna_event_id).where(_da.status != "withdrawn"))
+    with_action = conn.execute(select(func.count()).where(counted, acted)).scalar_one()
+    return DnaTotals(int(missed), int(unlinked), int(events), int(with_action))
 
 
 @dataclass(frozen=True)
@@ -278,8 +425,8 @@ class DnaActionCounts:
 
 
 def dna_actions(conn: Connection, first: dt.date, last: dt.date) -> list[DnaActionCounts]:
-    """Actions decided after DNAs in the period (withdrawn ones and voided DNAs left out)."""
-    lo, hi = _day_bounds(first, last)
+    """Actions decided after the period's DNAs (:func:`_dna_event_counts`: voided DNAs out,
+    and the same appointments as the DNA rates); withdrawn actions left out."""
     rows = conn.execute(
         select(
             _da.policy,
@@ -288,12 +435,7 @@ def dna_actions(conn: Connection, first: dt.date, last: dt.date) -> list[DnaActi
             func.sum(case((_da.status == "done", 1), else_=0)),
         )
         .select_from(DnaAction.__table__.join(DnaEvent.__table__, _da.dna_event_id == _de.id))  # type: ignore[attr-defined]
-        .where(
-            _de.occurred_at >= lo,
-            _de.occurred_at < hi,
-            _de.voided_at.is_(None),
-            _da.status != "withdrawn",
-        )
+        .where(_dna_event_counts(first, last), _da.status != "withdrawn")
         .group_by(_da.policy, _da.action)
         .order_by(_da.policy, _da.action)
     ).all()

@@ -84,6 +84,8 @@ class DemoSummary:
     by_language: dict[str, int] = field(default_factory=dict)
     dna_events: int = 0
     dna_actions: int = 0
+    past_appointments: int = 0
+    """Attended and missed appointments in the history (every DNA has one)."""
     clinical_events: int = 0
     invitations: int = 0
     adjustments: int = 0
@@ -112,7 +114,8 @@ class DemoSummary:
             f"estimated date of birth: {self.estimated_dob}",
             f"interpreter needed: {self.interpreter_needed} ({langs})",
             f"reasonable adjustments: {self.adjustments}",
-            f"DNA events: {self.dna_events} (policy actions: {self.dna_actions}); "
+            f"DNA events: {self.dna_events} (policy actions: {self.dna_actions}), "
+            f"past appointments: {self.past_appointments}; "
             f"coded clinical events: {self.clinical_events}; "
             f"invitations: {self.invitations}",
             f"users: {self.users}; sessions: {self.sessions}; appointments: {self.appointments}",
@@ -168,8 +171,15 @@ def _pick_origin(rng: random.Random, skew_migrant: bool) -> Origin:
 class _Builder:
     """Builds one patient's rows. Holds the random generator: call order fixes the data."""
 
-    def __init__(self, rng: random.Random, config: PracticeConfig, today: dt.date) -> None:
+    def __init__(self, rng: random.Random, config: PracticeConfig, today: dt.date,
+                 visits: random.Random | None = None,
+                 sessions: dict[tuple[str, dt.date], int] | None = None) -> None:
         self.rng = rng
+        self.visits = visits or random.Random(0)
+        """Past appointments draw from their own generator, so adding them left every other
+        row of a seed as it was."""
+        self.sessions: dict[tuple[str, dt.date], int] = sessions if sessions is not None else {}
+        """(clinician, day) → the past session its appointments sit in."""
         self.config = config
         self.today = today
         self.now = dt.datetime.combine(today, dt.time(8, 0))
@@ -405,12 +415,24 @@ class _Builder:
         )
         history: list[DnaRecord] = []
         warnings: list[dt.date] = []
+        # The appointments they came to over the same years (a DNA rate needs both).
+        if span > 1:
+            per_year = 1.5 if flagged else 1.0
+            n_seen = int(self.visits.uniform(0, 2 * per_year) * span / 365 + 0.5)
+            for _ in range(n_seen):
+                day = start_window + dt.timedelta(days=self.visits.randrange(span))
+                when = dt.datetime.combine(day, dt.time(self.visits.randint(9, 16),
+                                                        self.visits.choice([0, 15, 30, 45])))
+                self._past_appointment(pid, when, "seen", ids, out)
         for day in days:
             event_id = ids["dna_event"]
+            occurred_at = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])))
+            reason = rng.choices(["no_show", "late"], weights=[85, 15])[0]
+            appointment_id = self._past_appointment(pid, occurred_at, "dna", ids, out,
+                                                    late=reason == "late")
             out["dna_event"].append({
-                "id": event_id, "patient_id": pid, "appointment_id": None,
-                "occurred_at": dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice([0, 15, 30, 45]))),
-                "reason": rng.choices(["no_show", "late"], weights=[85, 15])[0],
+                "id": event_id, "patient_id": pid, "appointment_id": appointment_id,
+                "occurred_at": occurred_at, "reason": reason,
                 "recorded_by": "system", "voided_at": None,
             })
             ids["dna_event"] += 1
@@ -429,6 +451,41 @@ class _Builder:
             summary.by_language[language] = summary.by_language.get(language, 0) + 1
         summary.adjustments += len(adjustments)
 
+
+    def _past_appointment(self, pid: int, start: dt.datetime, status: str, ids: dict[str, int],
+                          out: dict[str, list[dict[str, Any]]], *, late: bool = False) -> int:
+        """A past appointment (``seen`` or ``dna``) in a clinician's session that day.
+
+        Past sessions carry no slots: nobody can book them, and the slot rules (no slot held
+        twice) apply to bookings, which go through the appointment service."""
+        clinician = self.visits.choice(PAST_CLINICIANS)
+        key = (clinician, start.date())
+        session_id = self.sessions.get(key)
+        if session_id is None:
+            session_id = ids["clinic_session"]
+            ids["clinic_session"] += 1
+            self.sessions[key] = session_id
+            out["clinic_session"].append({
+                "id": session_id, "clinician_code": clinician, "session_date": start.date(),
+                "start_time": PAST_SESSION[0], "end_time": PAST_SESSION[1], "slot_minutes": 15,
+                "slot_type": "routine", "location": "surgery", "partner": None,
+                "channels": "in_person", "template_key": PAST_TEMPLATE_KEY,
+                "cancelled_at": None, "cancel_reason": None,
+            })
+        appointment_id = ids["appointment"]
+        ids["appointment"] += 1
+        seen = status == "seen"
+        out["appointment"].append({
+            "id": appointment_id, "patient_id": pid, "session_id": session_id, "start": start,
+            "end": start + dt.timedelta(minutes=15), "slot_count": 1, "status": status,
+            "channel": "in_person",
+            "booked_at": start - dt.timedelta(days=self.visits.randint(1, 21)),
+            "booked_by": "system", "overbooked": False, "late_cancellation": False,
+            "arrived_at": start if seen else None,
+            "seen_at": start + dt.timedelta(minutes=5) if seen else None,
+            "minutes_late": 25 if late else None,
+        })
+        return appointment_id
 
     def _dna_actions(self, pid: int, event_id: int, day: dt.date, history: list[DnaRecord],
                      warnings: list[dt.date], flexible: FlexibleBasis, ids: dict[str, int],
@@ -468,9 +525,15 @@ _OUTCOMES = {
     "standard": ("sent", "patient rang to rebook", "sent; no reply"),
 }
 
+PAST_CLINICIANS = ("dr-okafor", "dr-nowak", "nurse-mcdonagh")
+"""The demo clinicians (``DEMO_USERS``) whose past sessions hold the history."""
+PAST_SESSION = (dt.time(8, 30), dt.time(17, 30))
+PAST_TEMPLATE_KEY = "synthetic-history"
+"""Marks the generator's past sessions, so a second run adds to them instead of clashing."""
+
 TABLE_ORDER = (
     "patient", "registration", "task", "flag", "adjustment", "clinical_event", "invitation",
-    "dna_event", "dna_action",
+    "clinic_session", "appointment", "dna_event", "dna_action",
 )
 
 
@@ -493,9 +556,10 @@ def generate_practice(
     rng = random.Random(seed)
     summary = DemoSummary()
     started = time.perf_counter()
-    builder = _Builder(rng, config, today)
     with db.engine.connect() as conn:
         ids = {name: bulk.next_id(conn, name) for name in TABLE_ORDER}
+        sessions = _past_sessions(conn)
+    builder = _Builder(rng, config, today, random.Random(f"{seed}-visits"), sessions)
     first_pid = ids["patient"]
     done = 0
     while done < patients:
@@ -509,6 +573,7 @@ def generate_practice(
             bulk.reset_sequences(conn, TABLE_ORDER)
         summary.dna_events += len(out["dna_event"])
         summary.dna_actions += len(out["dna_action"])
+        summary.past_appointments += len(out["appointment"])
         summary.clinical_events += len(out["clinical_event"])
         summary.invitations += len(out["invitation"])
         done += n
@@ -520,6 +585,11 @@ def generate_practice(
         summary.users = _ensure_users(db)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _past_sessions(conn: Any) -> dict[tuple[str, dt.date], int]:
+    """The past sessions an earlier run made, by (clinician, day)."""
+    return bulk.sessions_by_template(conn, PAST_TEMPLATE_KEY)
 
 
 def _ensure_users(db: Database) -> int:

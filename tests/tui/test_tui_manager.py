@@ -36,6 +36,7 @@ async def test_running_indicators_shows_achievement_and_the_missing_patients(
         missing = app.screen.query_one("#missing", DataTable)
         assert missing.row_count >= 1
         assert "missing, due first" in screen_text(app)
+        assert "withheld" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.query_one("#results", DataTable).has_focus

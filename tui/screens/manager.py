@@ -18,7 +18,7 @@ from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Sele
 from inclusion_practice.domain.periods import financial_year_of
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InclusionPracticeError
-from inclusion_practice.services.indicators import ListedPatient, SetResult, SetSummary
+from inclusion_practice.services.indicators import PatientLists, SetResult, SetSummary
 from tui.dialogs.text_prompt import TextPromptDialog
 from tui.screens.base import SectionScreen
 
@@ -156,20 +156,25 @@ class ManagerScreen(SectionScreen):
         period, set_ref = self.result.period, self.result.set_id
         self._busy(f"Listing patients missing from {indicator.indicator_id}…")
         self.call_service(
-            lambda: self.ip.indicators.missing(self.actor, indicator.indicator_id, period, set_ref),
-            lambda missing: self._show_missing(indicator.indicator_id, indicator.title, missing),
+            lambda: self.ip.indicators.patients(self.actor, indicator.indicator_id, period, set_ref),
+            self._show_missing,
             lambda exc: self._idle(f"Not listed: {exc}"),
         )
 
-    def _show_missing(self, indicator_id: str, title: str,
-                      missing: tuple[ListedPatient, ...]) -> None:
+    def _show_missing(self, lists: PatientLists) -> None:
+        """The worklist; patients held back from this role are counted as withheld, so the
+        screen's totals add up to the indicator run's denominator."""
         table = self.query_one("#missing", DataTable)
         table.clear()
+        missing = lists.missing
         for p in missing:
             table.add_row(str(p.patient_id), p.name, f"{p.due:%d %b %Y}" if p.due else "",
                           p.reason, key=str(p.patient_id))
+        withheld = (f"; {lists.withheld} withheld (on the register only through a restricted "
+                    "category, not shown to your role)" if lists.withheld else "; 0 withheld")
         self.query_one("#missing-title", Static).update(
-            f"{indicator_id} {title}: {len(missing)} patient(s) missing, due first. Esc: back"
+            f"{lists.indicator_id} {lists.title}: {len(missing)} patient(s) missing, due first; "
+            f"{len(lists.numerator)} achieved, {len(lists.excepted)} excepted{withheld}. Esc: back"
         )
         self.query_one("#manager-views", ContentSwitcher).current = "missing-view"
         self._idle("")
