@@ -31,7 +31,7 @@ class InclusionPractice:
         self.db = db
         self.config = config
         self.clock: Clock = clock or db.clock
-        self.users = UserService(db)
+        self.users = UserService(db, config.sign_in, self.clock)
         self.audit = AuditService(db)
         self.patients = PatientService(db, config, self.clock)
         self.flags = FlagService(db, config, self.clock)

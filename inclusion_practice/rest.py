@@ -33,6 +33,7 @@ from inclusion_practice.errors import (
     NoActingUser,
     NotFound,
     PermissionDenied,
+    SignInThrottled,
 )
 from inclusion_practice.fhir import artefacts, scheduling, urls
 from inclusion_practice.fhir.exporter import measure_reports
@@ -63,6 +64,7 @@ STATUS_FOR: dict[type[Exception], tuple[int, str]] = {
     NotFound: (404, "not-found"),
     PermissionDenied: (403, "forbidden"),
     NoActingUser: (401, "login"),
+    SignInThrottled: (429, "throttled"),
     InvalidInput: (400, "invalid"),
     InvalidInputs: (400, "invalid"),
     Conflict: (409, "conflict"),
@@ -149,12 +151,19 @@ def _int_id(rtype: str, rid: str) -> int:
 
 
 def caller(request: Request) -> Actor:
-    """The acting user of a request: ``Authorization: Bearer <token>``."""
+    """The acting user of a request: ``Authorization: Bearer <token>``.
+
+    Every presented token is a sign-in attempt: recorded (channel ``rest``, the client address as
+    the terminal) and throttled per address after repeated bad tokens (429 with Retry-After).
+    """
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise NoActingUser()
-    tokens: ApiTokenService = request.app.state.tokens
-    return tokens.actor_for(header[7:].strip())
+    ip: InclusionPractice = request.app.state.ip
+    client = request.client.host if request.client else "unknown"
+    actor: Actor = ip.users.check_token(header[7:].strip(), channel="rest",
+                                        terminal=f"rest:{client}")
+    return actor
 
 
 Caller = Annotated[Actor, Depends(caller)]
@@ -168,6 +177,7 @@ def create_app(ip: InclusionPractice) -> FastAPI:
         description=__doc__,
     )
     app.state.tokens = ApiTokenService(ip.db)
+    app.state.ip = ip
 
     @app.exception_handler(InclusionPracticeError)
     async def _library_error(request: Request, exc: InclusionPracticeError) -> JSONResponse:
@@ -179,6 +189,8 @@ def create_app(ip: InclusionPractice) -> FastAPI:
         else:
             body = outcome(code, str(exc), expression=getattr(exc, "field", None))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, SignInThrottled):
+            headers = {"Retry-After": str(exc.seconds)}
         return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -33,6 +33,7 @@ def test_the_wheel_contains_every_package_and_data_file(wheel: Path) -> None:
         "inclusion_practice/storage/migrations/script.py.mako",
         "inclusion_practice/storage/migrations/versions/0001_initial_schema.py",
         "inclusion_practice/storage/migrations/versions/0002_audit_append_only.py",
+        "inclusion_practice/storage/migrations/versions/0004_sign_in_attempts.py",
         "inclusion_practice/data/practice.example.toml",
         "tui/app.py",
         "reports/__init__.py",
@@ -72,7 +73,7 @@ def test_the_installed_wheel_imports_and_loads_its_resources_outside_the_source_
                             cwd=tmp_path)
     info = json.loads(result.stdout)
     assert all(str(target) in m for m in info["mods"]), info["mods"]
-    assert info["head"] == "0002"
+    assert info["head"] == "0004"
     assert info["example"] > 1000
 
 

@@ -48,6 +48,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage users"
     IMPORT_DATA = "import data"
     EXPORT_DATA = "export data"
+    VIEW_SIGN_INS = "view sign-in records"
 
 
 _ALL = frozenset(Permission)
@@ -82,6 +83,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.RUN_INDICATORS,
         Permission.PRODUCE_RETURNS,
         Permission.EXPORT_DATA,
+        Permission.VIEW_SIGN_INS,
     },
     Role.ADMIN: _ALL - {Permission.ADD_RESTRICTED_FLAG, Permission.VIEW_RESTRICTED_FLAGS},
 }
