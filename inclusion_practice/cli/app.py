@@ -64,9 +64,10 @@ class State:
         return self._practice
 
     def actor(self) -> Actor:
-        """The acting user, authenticated: ``--as`` (else ``defaults.acting_user``) proved by
-        ``$INCLUSION_PRACTICE_TOKEN`` (an API token of that user), ``$INCLUSION_PRACTICE_PASSWORD``
-        or a password prompt when a terminal is attached. The demo database needs no credential.
+        """The acting user, authenticated: ``$INCLUSION_PRACTICE_TOKEN`` (an API token: its user,
+        who must be ``--as`` when that is given), else ``--as`` (or ``defaults.acting_user``)
+        proved by ``$INCLUSION_PRACTICE_PASSWORD`` or a password prompt when a terminal is
+        attached. The demo database needs no credential.
         Every attempt goes through the sign-in lockout and is recorded (channel ``cli``).
         """
         if self._actor is None:
@@ -84,9 +85,11 @@ class State:
         username = self.acting_option or self.config().defaults.acting_user
         token = os.environ.get(TOKEN_ENV, "").strip()
         terminal = local_terminal(ip.config.sign_in)
-        if token and not is_demo_database(ip.db):
+        if token:
+            # Only an explicit --as must match: defaults.acting_user names this desk's usual
+            # user, not the batch job's.
             actor: Actor = ip.users.check_token(token, channel="cli", terminal=terminal,
-                                                claimed_username=username)
+                                                claimed_username=self.acting_option)
             return actor
         if not username:
             raise InvalidInput("--as", "name the acting user (or set defaults.acting_user)")
