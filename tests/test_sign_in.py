@@ -494,3 +494,19 @@ def test_a_database_holding_users_is_never_marked_demo(
     assert "already holds users" in capsys.readouterr().err
     assert not is_demo_database(ip.db)
     assert main(["--db", ip.db.url, "--as", "reception1", *REFUSE]) == 2
+
+
+def test_the_configured_terminal_name_is_recorded_and_otherwise_hostname_and_tty(
+    cli: Any, ip: InclusionPractice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    monkeypatch.setenv("INCLUSION_PRACTICE_PASSWORD", PASSWORD)
+    assert cli("--as", "reception1", *REFUSE)[0] == 0
+    (tmp_path / "practice.toml").write_text(example_config_text().replace(
+        '# terminal_name = "reception-desk-1"', 'terminal_name = "reception-desk-1"'),
+        encoding="utf-8")
+    assert cli("--as", "reception1", *REFUSE)[0] == 0
+    with ip.db.read() as uow:
+        rows = uow.session.exec(select(SignInAttempt).order_by(col(SignInAttempt.id))).all()
+    assert [r.terminal for r in rows] == [f"{socket.gethostname()}:no-tty", "reception-desk-1"]

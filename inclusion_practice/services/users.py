@@ -198,10 +198,11 @@ class UserService:
         row = self._user_row(name)
         self._check_policy(name, terminal, channel, now, row)
         hasher = _HASHER
+        dummy = _dummy_hash(hasher)  # made (once) before the branch, whoever signs in first
         usable = row is not None and row.password_hash is not None and row.ended_at is None
         stored = row.password_hash if usable and row is not None else None
         try:
-            hasher.verify(stored or _dummy_hash(hasher), password)
+            hasher.verify(stored or dummy, password)
             ok = stored is not None
         except (VerificationError, InvalidHashError):
             ok = False
