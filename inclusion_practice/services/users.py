@@ -42,6 +42,7 @@ from inclusion_practice.errors import (
     SignInThrottled,
 )
 from inclusion_practice.services.access import require
+from inclusion_practice.services.api_tokens import ApiTokenService
 from inclusion_practice.storage.database import Database, UnitOfWork
 from inclusion_practice.storage.tables import AppUser, SignInAttempt
 
@@ -224,8 +225,6 @@ class UserService:
         someone mistyped that user's password at a desk (a token is 256 random bits, so there is
         nothing to guess).
         """
-        from inclusion_practice.services.api_tokens import ApiTokenService
-
         channel = SignInChannel(channel)
         claimed = normalise_username(claimed_username) if claimed_username else None
         now = self._clock.now()
