@@ -21,6 +21,7 @@ from inclusion_practice.domain.flag_categories import FlagCategory, categories_b
 from inclusion_practice.domain.postcode import parse_postcode
 from inclusion_practice.domain.roles import FlagVisibility, Role, flag_visibility
 from inclusion_practice.domain.session_template import Gender, LocationKind, SessionTemplate
+from inclusion_practice.domain.sign_in_policy import SignInSettings
 from inclusion_practice.domain.strict import Strict
 from inclusion_practice.errors import ConfigError
 
@@ -138,6 +139,7 @@ class PracticeConfig(Strict):
     dna: DnaSettings = DnaSettings()
     reporting: ReportingSettings = ReportingSettings()
     flags: FlagSettings = FlagSettings()
+    sign_in: SignInSettings = SignInSettings()
     schedule_horizon_weeks: Annotated[int, Field(ge=1, le=52)] = 6
 
     @model_validator(mode="after")

@@ -105,3 +105,33 @@ class SlotJustTaken(Conflict):
             first = self.alternatives[0]
             nxt = f"; next free: {first.start:%a %d %b %H:%M} with {first.clinician}"
         super().__init__(f"slot {ids} was just taken by another booking{nxt}")
+
+
+class SignInRefused(InclusionPracticeError):
+    """A sign-in was refused before its credential was checked (locked or throttled)."""
+
+
+class AccountLocked(SignInRefused):
+    """Too many failed sign-ins for this username. Says until when, never whether a password was
+    right, and reads the same for an unknown username."""
+
+    def __init__(self, until: Any) -> None:
+        self.until = until
+        super().__init__(
+            f"this account is locked after too many failed sign-ins until {until:%Y-%m-%d %H:%M}; "
+            "an admin can unlock it (`users unlock`)"
+        )
+
+
+class SignInThrottled(SignInRefused):
+    """Too many failed sign-ins from this terminal: wait before trying again."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"too many failed sign-ins from this terminal: wait {seconds} s and try again"
+        )
+
+
+class CredentialRequired(InclusionPracticeError):
+    """A command-line user must prove who they are (token or password)."""

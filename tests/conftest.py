@@ -145,6 +145,17 @@ def ip(db_url: str, config: PracticeConfig, clock: FixedClock) -> Iterator[Inclu
     practice.close()
 
 
+PASSWORD = "correct horse"
+"""The password of every user the fixtures make."""
+
+
+def use_cli_password(monkeypatch: pytest.MonkeyPatch, password: str = PASSWORD) -> None:
+    """Command-line writes authenticate the ``--as`` user: give the CLI that user's password the
+    way a batch job would (``$INCLUSION_PRACTICE_PASSWORD``), and no stray token."""
+    monkeypatch.setenv("INCLUSION_PRACTICE_PASSWORD", password)
+    monkeypatch.delenv("INCLUSION_PRACTICE_TOKEN", raising=False)
+
+
 @pytest.fixture
 def actors(ip: InclusionPractice) -> dict[str, Actor]:
     """One user per role: receptionist, clinician, manager, admin."""
@@ -155,7 +166,7 @@ def actors(ip: InclusionPractice) -> dict[str, Actor]:
         ("manager1", "manager"),
         ("admin1", "admin"),
     ]:
-        ip.users.create(SYSTEM, username, username.title(), role, password="correct horse",
+        ip.users.create(SYSTEM, username, username.title(), role, password=PASSWORD,
                         clinician_code="dr-okafor" if role == "clinician" else None)
         out[role] = ip.users.actor(username)
     return out

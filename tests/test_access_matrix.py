@@ -37,7 +37,7 @@ from inclusion_practice.fhir.importer import FhirImporter
 from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.services.api_tokens import ApiTokenService
 from inclusion_practice.services.patients import NewPatient, PatientUpdate
-from tests.conftest import NOW
+from tests.conftest import NOW, use_cli_password
 
 TODAY = NOW.date()
 RESTRICTED = [c for c in BUILT_IN_CATEGORIES if c.restricted]
@@ -223,6 +223,8 @@ OPS: list[Op] = [
        lambda ip, a, pid: ip.audit.for_entity(a, "patient", pid), lambda w: (w.patient(),)),
     Op("access_log.for_patient", Permission.VIEW_ACCESS_LOG,
        lambda ip, a, pid: ip.access_log.for_patient(a, pid), lambda w: (w.patient(),)),
+    Op("users.unlock", Permission.MANAGE_USERS, lambda ip, a: ip.users.unlock(a, "reception1")),
+    Op("users.sign_ins", Permission.VIEW_SIGN_INS, lambda ip, a: ip.users.sign_ins(a)),
     Op("FHIR import", Permission.IMPORT_DATA, _import, lambda w: (w.name(),)),
     Op("FHIR export", Permission.EXPORT_DATA,
        lambda ip, a: list(FhirExporter(ip.db, ip.config, ip.clock).resources(
@@ -391,6 +393,7 @@ def cli(ip: InclusionPractice, db_url: str, tmp_path: Path, monkeypatch: pytest.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "inclusion-practice.log"))
     monkeypatch.setenv("INCLUSION_PRACTICE_DB", db_url)
+    use_cli_password(monkeypatch)
 
     def run(username: str, argv: list[str], **fmt: Any) -> tuple[int, str]:
         capsys.readouterr()

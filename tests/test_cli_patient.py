@@ -10,12 +10,13 @@ import pytest
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.cli.app import main
 from inclusion_practice.services.access import SYSTEM
+from tests.conftest import PASSWORD, use_cli_password
 from tests.fhir_schema import assert_valid
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An initialised practice with a receptionist, a clinician and a manager (no passwords)."""
+    """An initialised practice with a receptionist, a clinician and a manager."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INCLUSION_PRACTICE_DB", raising=False)
     monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
@@ -24,8 +25,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ip = InclusionPractice.open(f"sqlite:///{tmp_path / 'inclusion_practice.db'}")
     for username, role in [("reception1", "receptionist"), ("drokafor", "clinician"),
                            ("manager1", "manager")]:
-        ip.users.create(SYSTEM, username, username.title(), role)
+        ip.users.create(SYSTEM, username, username.title(), role, password=PASSWORD)
     ip.close()
+    use_cli_password(monkeypatch)
     return tmp_path
 
 

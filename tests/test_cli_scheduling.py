@@ -12,6 +12,7 @@ from inclusion_practice.api import InclusionPractice
 from inclusion_practice.cli.app import main
 from inclusion_practice.config import example_config_text, parse_config
 from inclusion_practice.services.access import SYSTEM
+from tests.conftest import PASSWORD, use_cli_password
 from tests.scheduling_helpers import add_patient
 
 
@@ -24,8 +25,9 @@ def practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: P
     monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
     monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
     ip = InclusionPractice.open(f"sqlite:///{db}", config=parse_config(example_config_text()))
-    ip.users.create(SYSTEM, "reception1", "Rita", "receptionist")
-    ip.users.create(SYSTEM, "manager1", "Mo", "manager")
+    ip.users.create(SYSTEM, "reception1", "Rita", "receptionist", password=PASSWORD)
+    ip.users.create(SYSTEM, "manager1", "Mo", "manager", password=PASSWORD)
+    use_cli_password(monkeypatch)
     ids = {"plain": add_patient(ip), "interp": add_patient(ip, interpreter="pl"),
            "flagged": add_patient(ip, flags=("homelessness",)),
            "unreg": add_patient(ip, registered=False)}

@@ -20,6 +20,7 @@ from inclusion_practice.indicators.records import (
     PatientHistory,
     RegistrationRow,
 )
+from tests.conftest import use_cli_password
 from tests.fhir_schema import assert_valid
 from tests.indicator_support import insert_records
 
@@ -138,9 +139,11 @@ def test_fhir_measure_reports_are_valid(ip: InclusionPractice, actors: dict[str,
 
 
 def test_the_cli_runs_lists_explains_and_validates(
-    ip: InclusionPractice, actors: dict[str, Actor], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ip: InclusionPractice, actors: dict[str, Actor], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _practice(ip)
+    use_cli_password(monkeypatch)
     url = ip.db.url
     base = ["--db", url, "--as", "manager1", "indicators"]
     assert main([*base, "run", "--period", "2025/26"]) == 0

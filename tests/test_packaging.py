@@ -33,6 +33,7 @@ def test_the_wheel_contains_every_package_and_data_file(wheel: Path) -> None:
         "inclusion_practice/storage/migrations/script.py.mako",
         "inclusion_practice/storage/migrations/versions/0001_initial_schema.py",
         "inclusion_practice/storage/migrations/versions/0002_audit_append_only.py",
+        "inclusion_practice/storage/migrations/versions/0004_sign_in_attempts.py",
         "inclusion_practice/data/practice.example.toml",
         "tui/app.py",
         "reports/__init__.py",

@@ -29,7 +29,7 @@ from reports.returns import build_return
 from reports.service import Outputs, ReturnsService
 from reports.suppression import SUPPRESSED, WITHHELD
 from tests import returns_support as data
-from tests.conftest import NOW
+from tests.conftest import NOW, use_cli_password
 from tests.fhir_schema import assert_valid
 
 FIXED = dt.datetime(2026, 4, 30, 9, 0, tzinfo=dt.UTC)
@@ -353,6 +353,7 @@ def test_the_report_command_writes_every_output_and_shows_progress(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
     monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
+    use_cli_password(monkeypatch)
     code = main(["--db", demo.db.url, "--as", "manager1", "report", "pctms", "--period", "2025/26",
                  "--out", "p.pdf", "--csv", "p.csv", "--json", "p.json", "--fhir", "p.fhir.json",
                  "--creation-date", "2026-04-30T09:00"])

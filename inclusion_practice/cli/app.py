@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # imported lazily at run time: `--help` must not open the lib
     from inclusion_practice.config import PracticeConfig
 
 LOG_FILE_ENV = "INCLUSION_PRACTICE_LOG"
+TOKEN_ENV = "INCLUSION_PRACTICE_TOKEN"
+PASSWORD_ENV = "INCLUSION_PRACTICE_PASSWORD"
 log = logging.getLogger("inclusion_practice")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +47,7 @@ class State:
         self.config_path = config
         self.acting_option = acting
         self._practice: InclusionPractice | None = None
+        self._actor: Actor | None = None
 
     def config(self) -> PracticeConfig:
         from inclusion_practice.config import load_config
@@ -66,13 +69,53 @@ class State:
         return self._practice
 
     def actor(self) -> Actor:
-        """The acting user: ``--as``, else the config's ``defaults.acting_user``."""
-        from inclusion_practice.errors import InvalidInput
+        """The acting user, authenticated: ``$INCLUSION_PRACTICE_TOKEN`` (an API token: its user,
+        who must be ``--as`` when that is given), else ``--as`` (or ``defaults.acting_user``)
+        proved by ``$INCLUSION_PRACTICE_PASSWORD`` or a password prompt when a terminal is
+        attached. The demo database needs no credential.
+        Every attempt goes through the sign-in lockout and is recorded (channel ``cli``).
+        """
+        if self._actor is None:
+            self._actor = self._authenticate()
+        return self._actor
 
+    def _authenticate(self) -> Actor:
+        import getpass
+
+        from inclusion_practice.errors import CredentialRequired, InvalidInput
+        from inclusion_practice.services.demo_marker import is_demo_database
+        from inclusion_practice.services.users import local_terminal
+
+        ip = self.practice()
         username = self.acting_option or self.config().defaults.acting_user
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        terminal = local_terminal(ip.config.sign_in)
+        if token:
+            # Only an explicit --as must match: defaults.acting_user names this desk's usual
+            # user, not the batch job's.
+            actor: Actor = ip.users.check_token(token, channel="cli", terminal=terminal,
+                                                claimed_username=self.acting_option)
+            return actor
         if not username:
             raise InvalidInput("--as", "name the acting user (or set defaults.acting_user)")
-        return replace(self.practice().users.actor(username), channel="cli")
+        if is_demo_database(ip.db):
+            return replace(ip.users.actor(username), channel="cli")
+        password = os.environ.get(PASSWORD_ENV)
+        if password is None:
+            if not attached_to_terminal():
+                raise CredentialRequired(
+                    f"--as {username}: a credential is needed: set {TOKEN_ENV} to an API token "
+                    f"of that user (batch jobs) or {PASSWORD_ENV}, or run it at a terminal to be "
+                    "asked for the password"
+                )
+            password = getpass.getpass(f"Password for {username}: ")
+        ip.users.authenticate(username, password, channel="cli", terminal=terminal)
+        return replace(ip.users.actor(username), channel="cli")
+
+
+def attached_to_terminal() -> bool:
+    """Whether a person can be asked for a password (stdin and stderr are a terminal)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 def state(ctx: typer.Context) -> State:

@@ -95,6 +95,11 @@ def demo_cmd(
         typer.echo(f"{url} already holds {existing} patients: not adding more "
                    "(point --db at a new database for a fresh practice)")
     else:
+        from inclusion_practice.services.demo_marker import mark_demo_database
+
+        # Marks the database as the demo (CLI writes then need no credential); refused when it
+        # already holds users, so a live practice can never be turned into a "demo".
+        mark_demo_database(db, f"synthetic practice, {patients} patients, seed {seed}")
         typer.echo(f"building a synthetic practice of {patients:,} patients (seed {seed}) in {url}")
         with typer.progressbar(length=patients, label="patients", show_pos=True,
                                file=sys.stderr) as bar:
@@ -185,3 +190,27 @@ def audit_access_cmd(
         when = f"{show_day(r.at.date())} {r.at:%H:%M}"
         typer.echo(f"{when}  {r.actor} ({r.role}) via {r.channel}: {r.purpose}, "
                    f"{r.patient_count} patient{'s' if r.patient_count != 1 else ''}")
+
+
+@audit_app.command("sign-ins")
+def audit_sign_ins_cmd(
+    ctx: typer.Context,
+    user: str | None = typer.Option(None, "--user", help="Only attempts for this username."),
+    since: str | None = typer.Option(None, "--since", help="Only attempts on or after YYYY-MM-DD."),
+    limit: int = typer.Option(1000, "--limit", help="At most this many rows (newest first)."),
+) -> None:
+    """Every recorded sign-in attempt, newest first (managers and admins)."""
+    from inclusion_practice.cli.app import acting_user
+    from inclusion_practice.cli.dates import parse_date
+
+    st = state(ctx)
+    rows = st.practice().users.sign_ins(acting_user(ctx), username=user,
+                                        since=parse_date(since, "--since"), limit=limit)
+    if not rows:
+        typer.echo("no sign-in attempts recorded")
+        return
+    for r in rows:
+        who = r.username or "-"
+        known = "" if r.known_user or r.username is None else " (no such user)"
+        typer.echo(f"{r.at:%Y-%m-%d %H:%M:%S}  {r.channel:<4}  {r.outcome:<12}  {who}{known}  "
+                   f"at {r.terminal}")

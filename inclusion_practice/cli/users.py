@@ -44,3 +44,11 @@ def end_cmd(ctx: typer.Context, username: str) -> None:
     """End a user: they can no longer sign in; the audit trail still names them."""
     get_practice(ctx).users.end(acting_user(ctx), username)
     typer.echo(f"ended {username}")
+
+
+@app.command("unlock")
+def unlock_cmd(ctx: typer.Context, username: str) -> None:
+    """Clear a sign-in lockout before its time is up (admins only; audited)."""
+    ip = get_practice(ctx)
+    ip.users.unlock(acting_user(ctx), username)
+    typer.echo(f"unlocked {username}")

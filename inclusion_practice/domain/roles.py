@@ -49,6 +49,7 @@ class Permission(StrEnum):
     IMPORT_DATA = "import data"
     EXPORT_DATA = "export data"
     VIEW_ACCESS_LOG = "see who looked at a patient's record"
+    VIEW_SIGN_INS = "view sign-in records"
 
 
 _ALL = frozenset(Permission)
@@ -84,6 +85,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.PRODUCE_RETURNS,
         Permission.EXPORT_DATA,
         Permission.VIEW_ACCESS_LOG,
+        Permission.VIEW_SIGN_INS,
     },
     Role.ADMIN: _ALL - {Permission.ADD_RESTRICTED_FLAG, Permission.VIEW_RESTRICTED_FLAGS},
 }

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inclusion_practice.api import InclusionPractice
-from inclusion_practice.errors import InclusionPracticeError, NoActingUser
+from inclusion_practice.errors import InclusionPracticeError, NoActingUser, SignInThrottled
 from inclusion_practice.rest import appointments, conformance, flags, imports, patients, slots
 from inclusion_practice.rest.errors import FHIR_JSON, STATUS_FOR, fhir_response, outcome
 from inclusion_practice.rest.paging import PageLimits
@@ -113,6 +113,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         else:
             body = outcome(code, str(exc), expression=getattr(exc, "field", None))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, SignInThrottled):
+            headers = {"Retry-After": str(exc.seconds)}
         return fhir_response(body, status, headers)
 
     @app.exception_handler(RequestValidationError)

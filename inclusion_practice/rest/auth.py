@@ -7,18 +7,25 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from inclusion_practice.api import InclusionPractice
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import NoActingUser
-from inclusion_practice.services.api_tokens import ApiTokenService
 
 
 def caller(request: Request) -> Actor:
-    """The acting user of a request; no or a bad token is 401."""
+    """The acting user of a request; no or a bad token is 401.
+
+    Every presented token is a sign-in attempt: recorded (channel ``rest``, the client address
+    as the terminal) and throttled per address after repeated bad tokens (429, Retry-After).
+    """
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise NoActingUser()
-    tokens: ApiTokenService = request.app.state.tokens
-    return replace(tokens.actor_for(header[7:].strip()[:200]), channel="rest")
+    ip: InclusionPractice = request.app.state.ip
+    client = request.client.host if request.client else "unknown"
+    actor = ip.users.check_token(header[7:].strip()[:200], channel="rest",
+                                 terminal=f"rest:{client}")
+    return replace(actor, channel="rest")
 
 
 Caller = Annotated[Actor, Depends(caller)]

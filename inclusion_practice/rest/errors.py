@@ -13,6 +13,7 @@ from inclusion_practice.errors import (
     NoActingUser,
     NotFound,
     PermissionDenied,
+    SignInThrottled,
 )
 
 Json = dict[str, Any]
@@ -22,6 +23,7 @@ STATUS_FOR: dict[type[Exception], tuple[int, str]] = {
     NotFound: (404, "not-found"),
     PermissionDenied: (403, "forbidden"),
     NoActingUser: (401, "login"),
+    SignInThrottled: (429, "throttled"),
     InvalidInput: (400, "invalid"),
     InvalidInputs: (400, "invalid"),
     Conflict: (409, "conflict"),

@@ -54,7 +54,7 @@ class PracticeServices:
             db=db,
             config=config,
             clock=clock,
-            users=UserService(db),
+            users=UserService(db, config.sign_in, clock),
             audit=AuditService(db),
             patients=PatientService(db, config, clock),
             flags=FlagService(db, config, clock),

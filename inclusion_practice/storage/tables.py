@@ -28,6 +28,8 @@ class AppUser(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_type=DateTime)
     ended_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
     """Users are ended, never deleted: audit rows name them."""
+    sign_in_unlocked_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    """When an admin last cleared a sign-in lockout (``users unlock``; audited as a change)."""
 
 
 class AuditEvent(SQLModel, table=True):
@@ -408,6 +410,39 @@ class AccessSubject(SQLModel, table=True):
     patient_id: int = Field(index=True)
 
 
+class SignInAttempt(SQLModel, table=True):
+    """Every sign-in attempt, successful or not, on every channel. Append-only (migration 0004).
+
+    ``username`` is the name as typed (normalised), so attempts on unknown names are counted and
+    locked like any other; ``user_id`` is set only when that name is an account.
+    """
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (
+        Index("ix_sign_in_attempt_username_at", "username", "at"),
+        Index("ix_sign_in_attempt_terminal_at", "terminal", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_type=DateTime)
+    username: str | None = Field(default=None, max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    terminal: str = Field(max_length=200)
+    channel: str = Field(max_length=10)
+    outcome: str = Field(max_length=20)
+
+
+class DatabaseMarker(SQLModel, table=True):
+    """Facts about the database itself; ``kind = 'demo'`` is written only by ``demo`` when it
+    builds a synthetic practice into an empty database (command-line writes then need no
+    credential). Audited, and nothing in the library changes or removes a marker."""
+
+    __tablename__ = "database_marker"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, unique=True)
+    created_at: dt.datetime = Field(sa_type=DateTime)
+    detail: str = Field(max_length=200)
+
+
 AUDITED_TABLES: frozenset[str] = frozenset(
     {
         "access_event",
@@ -427,6 +462,7 @@ AUDITED_TABLES: frozenset[str] = frozenset(
         "clinic_session",
         "app_user",
         "api_token",
+        "database_marker",
     }
 )
 """Tables whose every insert and update appends an audit row (in the same transaction)."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Static
 
+from inclusion_practice.api import InclusionPractice
+from inclusion_practice.errors import InvalidInput
+from inclusion_practice.services.access import SYSTEM
 from tests.tui.conftest import PASSWORD, FakeIdleClock
 from tests.tui.helpers import screen_text, settle, sign_in, type_text
 from tui.app import InclusionPracticeApp
@@ -130,3 +133,38 @@ async def test_the_high_contrast_theme_can_be_switched_on_from_the_keyboard(
         assert app.theme == "high-contrast"
         await pilot.press("ctrl+t")
         assert app.theme == "textual-dark"
+
+
+async def test_a_locked_user_sees_until_when_even_with_the_right_password(
+    app: InclusionPracticeApp, tui_ip: InclusionPractice
+) -> None:
+    for _ in range(5):
+        with pytest.raises(InvalidInput):
+            tui_ip.users.authenticate("reception1", "wrong password", channel="tui",
+                                      terminal="another desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "reception1")
+        assert isinstance(app.screen, SignInScreen) and app.actor is None
+        message = str(app.screen.query_one("#sign-in-error", Static).render())
+        assert "locked" in message and "until 2026-11-23 09:15" in message
+        assert "wrong password" not in message.lower()
+
+
+async def test_the_lock_screen_goes_through_the_same_lockout(
+    app: InclusionPracticeApp, tui_ip: InclusionPractice
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "reception1")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        for _ in range(5):
+            await type_text(pilot, "nope")
+            await pilot.press("enter")
+            await settle(pilot)
+        await type_text(pilot, PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.locked
+        assert "locked" in str(app.screen.query_one("#unlock-error", Static).render())
+    assert [r.outcome for r in tui_ip.users.sign_ins(SYSTEM, username="reception1")] == [
+        "locked", *["bad_password"] * 5, "success"]

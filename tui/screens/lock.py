@@ -14,8 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from inclusion_practice.domain.actor import Actor
-from inclusion_practice.errors import InclusionPracticeError
+from inclusion_practice.errors import InclusionPracticeError, SignInRefused
+from inclusion_practice.services.users import local_terminal
 from tui.screens.base import PracticeScreenMixin
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class LockScreen(PracticeScreenMixin, Screen[None]):
@@ -45,14 +50,18 @@ class LockScreen(PracticeScreenMixin, Screen[None]):
     @work(thread=True, exclusive=True, group="unlock")
     def _unlock(self, password: str) -> None:
         try:
-            self.ip.users.authenticate(self.locked_for.username, password)
+            self.ip.users.authenticate(self.locked_for.username, password, channel="tui",
+                                       terminal=local_terminal(self.ip.config.sign_in))
+        except SignInRefused as exc:
+            self.app.call_from_thread(self._failed, _sentence(str(exc)))
+            return
         except InclusionPracticeError:
             self.app.call_from_thread(self._failed)
             return
         self.app.call_from_thread(self._succeeded)
 
-    def _failed(self) -> None:
-        self.query_one("#unlock-error", Static).update("Wrong password")
+    def _failed(self, message: str = "Wrong password") -> None:
+        self.query_one("#unlock-error", Static).update(message)
         self.query_one("#unlock-password", Input).value = ""
 
     async def _succeeded(self) -> None:

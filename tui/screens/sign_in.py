@@ -10,12 +10,21 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from inclusion_practice.domain.actor import Actor
-from inclusion_practice.errors import InclusionPracticeError
+from inclusion_practice.errors import InclusionPracticeError, SignInRefused
+from inclusion_practice.services.users import local_terminal
 from tui.screens.base import PracticeScreenMixin
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class SignInScreen(PracticeScreenMixin, Screen[None]):
-    """Username and password; argon2 verification runs in a worker (it is slow on purpose)."""
+    """Username and password; argon2 verification runs in a worker (it is slow on purpose).
+
+    Every attempt goes through the library's lockout and throttle (terminal: ``[sign_in]
+    terminal_name`` or hostname and tty) and is recorded.
+    """
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
 
@@ -54,14 +63,19 @@ class SignInScreen(PracticeScreenMixin, Screen[None]):
     @work(thread=True, exclusive=True, group="sign-in")
     def _authenticate(self, username: str, password: str) -> None:
         try:
-            actor = self.ip.users.authenticate(username, password)
+            actor = self.ip.users.authenticate(
+                username, password, channel="tui", terminal=local_terminal(self.ip.config.sign_in)
+            )
+        except SignInRefused as exc:  # locked or throttled: says so, not whether it was right
+            self.app.call_from_thread(self._failed, _sentence(str(exc)))
+            return
         except InclusionPracticeError:
             self.app.call_from_thread(self._failed)
             return
         self.app.call_from_thread(self._succeeded, actor)
 
-    def _failed(self) -> None:
-        self.query_one("#sign-in-error", Static).update("Unknown user or wrong password")
+    def _failed(self, message: str = "Unknown user or wrong password") -> None:
+        self.query_one("#sign-in-error", Static).update(message)
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
