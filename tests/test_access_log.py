@@ -106,8 +106,10 @@ def test_the_cli_says_who_looked_at_a_record(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from inclusion_practice.cli.app import main
+    from tests.conftest import use_cli_password
 
     ip.patients.show(actors["clinician"], patient)
+    use_cli_password(monkeypatch)
     monkeypatch.setenv("INCLUSION_PRACTICE_DB", ip.db.url)
     code = main(["--as", actors["manager"].username, "audit", "access", "--patient", str(patient)])
     out = capsys.readouterr().out

@@ -32,6 +32,15 @@ from tests import returns_support as data
 from tests.conftest import NOW, use_cli_password
 from tests.fhir_schema import assert_valid
 
+
+@pytest.fixture(autouse=True)
+def _cli_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run the CLI as a user: give it that user's password, as a batch job would."""
+    from tests.conftest import use_cli_password
+
+    use_cli_password(monkeypatch)
+
+
 FIXED = dt.datetime(2026, 4, 30, 9, 0, tzinfo=dt.UTC)
 MANAGER = Actor("manager1", "manager")
 

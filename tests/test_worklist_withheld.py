@@ -17,6 +17,15 @@ from inclusion_practice.domain.actor import Actor
 from inclusion_practice.fhir.measure_report import EXT_WITHHELD, LIST_EMPTY_REASON
 from tests import returns_support as data
 
+
+@pytest.fixture(autouse=True)
+def _cli_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run the CLI as a user: give it that user's password, as a batch job would."""
+    from tests.conftest import use_cli_password
+
+    use_cli_password(monkeypatch)
+
+
 YEAR = "2025/26"
 ON = dt.date(2024, 1, 1)
 
