@@ -219,6 +219,7 @@ LEGITIMATE_DETAILS = [
     "moved to Manchester",
     "already registered at the practice next door, applied twice",
     "lives 40 miles away in Temple Meads",
+    "said I'd rather register nearer work, which is outside our area",
 ]
 
 

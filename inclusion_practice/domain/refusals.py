@@ -292,7 +292,8 @@ def _key(text: str) -> str:
 
 def _normalise(text: str) -> str:
     """Lower case, apostrophes dropped ("he's" → "hes"), everything else non-alphanumeric a space."""
-    lowered = re.sub(r"['’`]", "", text.lower())
+    lowered = re.sub(r"\bi['’`]d\b", "i would", text.lower())
+    lowered = re.sub(r"['’`]", "", lowered)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", lowered).split())
 
 
