@@ -327,7 +327,8 @@ def test_a_refusal_with_pregnancy_or_gender_reassignment_writes_nothing(
     ("kwargs", "field"),
     [({"age": -1}, "age"), ({"age": 131}, "age"), ({"age_band": "20-30"}, "age_band"),
      ({"ethnic_category": "Q"}, "ethnic_category"), ({"ethnic_category": "white"}, "ethnic_category"),
-     ({"age": 30, "age_band": "65+"}, "age_band"), ({"reason": "removed_recently"}, "reason")],
+     ({"age": 30, "age_band": "65+"}, "age_band"), ({"reason": "removed_recently"}, "reason"),
+     ({"age": 30, "date_of_birth": D(1950, 1, 1)}, "age")],
 )
 def test_bad_age_or_ethnic_category_is_refused_and_writes_nothing(
     ip: InclusionPractice, actors: dict[str, Actor], kwargs: dict[str, object], field: str

@@ -207,6 +207,8 @@ class RefusalService:
             raise InvalidInput("age", f"{age} is not an age in years (0-130)")
         given_band = parse_age_band(age_band)
         ethnic = parse_ethnicity(ethnic_category, "ethnic_category")
+        if date_of_birth is not None and age is not None and age != age_on(date_of_birth, on):
+            raise InvalidInput("age", f"{age} does not match the date of birth {date_of_birth}")
         if date_of_birth is not None:
             band = _age_band_from_dob(date_of_birth, on)
         elif age is not None:
@@ -333,6 +335,7 @@ class RefusalService:
 
 
 def _age_band_from_dob(dob: dt.date, on: dt.date) -> str:
+    """:func:`age_band` under another name (``record`` has a parameter called ``age_band``)."""
     return age_band(dob, on)
 
 
