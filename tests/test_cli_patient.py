@@ -153,3 +153,32 @@ def test_refusals_from_the_cli(workdir: Path, capsys: pytest.CaptureFixture[str]
     code, out, err = run(capsys, "--as", "reception1", "registration", "refusals", "--year",
                          "2025/26", "--list")
     assert "Jan Kowal" in out
+
+
+def test_refusals_breakdown_by_reason_age_and_ethnicity_from_the_cli(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for given, extra in [("Ana", ["--age", "30", "--ethnicity", "N"]), ("Bo", ["--age-band", "65+"])]:
+        code, _, err = run(capsys, "--as", "reception1", "registration", "refuse", "--given", given,
+                           "--family", "Pop", "--reason", "outside_boundary", "--on", "2025-10-01",
+                           *extra)
+        assert code == 0, err
+    code, _, err = run(capsys, "--as", "reception1", "registration", "refuse", "--given", "Cy",
+                       "--family", "Pop", "--reason", "other_reasonable_ground", "--detail",
+                       "she is expecting")
+    assert code == 2 and "pregnancy or maternity" in err
+    code, out, err = run(capsys, "--as", "manager1", "registration", "refusals", "--year",
+                         "2025/26", "--by", "ethnicity")
+    assert code == 0, err
+    assert "N Black or Black British - African" in out and "not recorded" in out
+    assert out.rstrip().endswith("2")
+    code, out, err = run(capsys, "--as", "manager1", "registration", "refusals", "--year",
+                         "2025/26", "--by", "age")
+    assert code == 0, err
+    lines = {ln.split()[0]: ln.split()[-1] for ln in out.splitlines()[1:]}
+    assert lines["25-34"] == "1" and lines["65+"] == "1" and lines["0-15"] == "0"
+    code, out, err = run(capsys, "--as", "manager1", "registration", "refusals", "--year",
+                         "2025/26", "--by", "reason")
+    assert code == 0 and "removed_recently" not in out
+    code, _, err = run(capsys, "--as", "manager1", "registration", "refusals", "--by", "colour")
+    assert code == 2 and err.startswith("error: by")

@@ -45,7 +45,7 @@ MH_REVIEW = "166121000000101"
 MH_DECLINED = "717051000000101"
 MH_UNSUITABLE = "716301000000102"
 FLU_CI = "294647003"
-HEPB_VACC = "ip:hepb-vacc"
+HEPB_VACC = "170370000"  # First hepatitis B vaccination (hepb_vaccination)
 
 SET_HEAD = 'id = "spec"\ntitle = "Spec set"\n'
 
@@ -180,7 +180,7 @@ codelist = "drug_review"
         (patient(1, events=(ev(AUDITC, D(2025, 5, 1), 7.0),)), "num"),
         (patient(2, events=(ev(AUDITC, D(2025, 5, 1), 4.0),)), "missing"),
         (patient(3, events=(ev(AUDITC, D(2025, 5, 1), None),)), "missing"),  # no value recorded
-        (patient(4, events=(ev("ip:drug-review", D(2025, 5, 1)),)), "num"),
+        (patient(4, events=(ev("1048091000000104", D(2025, 5, 1)),)), "num"),
     ]),
     Case("new registrations: check within 28 days of registering", """
 [[indicator]]

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.indicators.verification import code_warnings
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -228,7 +229,17 @@ def validate_cmd(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="Indicator set TOML file."),
 ) -> None:
-    """Check a set file; errors name the file, the indicator and the key."""
+    """Check a set file; errors name the file, the indicator and the key.
+
+    Warns (on stderr, exit 0) for each local or unverified code the set depends on.
+    """
     s = get_practice(ctx).indicators.validate(path)
     typer.echo(f"{path}: valid — {s.id} {s.version}, {len(s.indicators)} indicators, "
                f"code lists: {', '.join(sorted(s.codelists))}")
+    warnings = code_warnings(s)
+    for w in warnings:
+        typer.echo(str(w), err=True)
+    if warnings:
+        local = sum(w.kind == "local" for w in warnings)
+        typer.echo(f"{local} local and {len(warnings) - local} unverified codes: see "
+                   "docs/indicators.md, 'Code lists and their sources'", err=True)

@@ -20,17 +20,24 @@ def refuse_cmd(
     family: str = typer.Option(..., "--family"),
     reason: str = typer.Option(
         ..., "--reason",
-        help="outside_boundary | list_closed | special_allocation_scheme | removed_recently | "
-             "other_reasonable_ground (never no ID, no address or immigration status)",
+        help="outside_boundary | list_closed | special_allocation_scheme | "
+             "other_reasonable_ground (never no ID, no address, immigration status or a "
+             "protected characteristic)",
     ),
     detail: str | None = typer.Option(None, "--detail"),
     on: str | None = typer.Option(None, "--on", help="Date refused (default today)."),
     dob: str | None = typer.Option(None, "--dob"),
+    age: int | None = typer.Option(None, "--age", help="Age in years, if no date of birth."),
+    age_band: str | None = typer.Option(None, "--age-band", help="0-15, 16-24, ... 65+."),
+    ethnicity: str | None = typer.Option(
+        None, "--ethnicity", help="UK Core ethnic category (England): A-S, Z not stated, 99 not known."
+    ),
 ) -> None:
     """Record a refused registration; the written reason is due within 14 days."""
     r = get_practice(ctx).refusals.record(
         acting_user(ctx), given, family, reason, detail=detail,
         refused_on=parse_date(on, "--on"), date_of_birth=parse_date(dob, "--dob"),
+        age=age, age_band=age_band, ethnic_category=ethnicity,
     )
     typer.echo(f"recorded refusal {r.id}: {r.given_name} {r.family_name} on {r.refused_on} "
                f"({r.reason.label}); written reason due by {r.written_reason_due}")
@@ -55,6 +62,9 @@ def refusals_cmd(
     period: str | None = typer.Option(None, "--period", help="2025Q3 or 2025-04-01..2026-03-31."),
     list_them: bool = typer.Option(False, "--list", help="List each refusal (front desk)."),
     unsent: bool = typer.Option(False, "--unsent", help="With --list: only letters not yet sent."),
+    by: str | None = typer.Option(
+        None, "--by", help="reason | age | ethnicity (or several, comma separated): one table."
+    ),
 ) -> None:
     """Refusals by reason and age band for the commissioner (managers), or --list them."""
     ip = get_practice(ctx)
@@ -71,6 +81,18 @@ def refusals_cmd(
                 "OVERDUE" if r.overdue_on(ip.clock.today()) else f"due {r.written_reason_due}")
             typer.echo(f"{r.id:>5}  {r.refused_on}  {r.given_name} {r.family_name}  "
                        f"{r.reason.value}  {sent}")
+        return
+    if by is not None:
+        table = ip.refusals.breakdown(acting_user(ctx), p, by)
+        typer.echo(f"registration refusals {p.label} ({p.start} to {p.end}) by {by}:")
+        for row in table:
+            cells = [c for c in (row.reason, row.age_band,
+                                 None if row.ethnic_category is None else
+                                 f"{row.ethnic_category} {row.ethnic_label}"
+                                 if row.ethnic_label != row.ethnic_category else row.ethnic_category)
+                     if c is not None]
+            typer.echo(f"  {' / '.join(cells):<60} {row.count}")
+        typer.echo(f"  {'total':<60} {sum(r.count for r in table)}")
         return
     s = ip.refusals.summary(acting_user(ctx), p)
     typer.echo(f"registration refusals {s.period.label} ({s.period.start} to {s.period.end}): {s.total}")

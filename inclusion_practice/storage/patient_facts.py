@@ -22,6 +22,13 @@ from inclusion_practice.domain.needs import (
     FlagFact,
     derive_needs,
 )
+from inclusion_practice.domain.registers import (
+    ALL_REGISTER_CODES,
+    LD_CODES,
+    MH_CODES,
+    MH_REMISSION_CODES,
+    registers_on,
+)
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.tables import (
     Adjustment,
@@ -31,11 +38,12 @@ from inclusion_practice.storage.tables import (
     Registration,
 )
 
-MENTAL_HEALTH_REGISTER_CODES: frozenset[str] = frozenset({"391193001"})
-"""SNOMED "On severe mental illness register" (QOF MH register; to confirm against the practice's
-MH cluster). A coded entry puts the patient on the mental-health register for the DNA policy."""
-LEARNING_DISABILITY_REGISTER_CODES: frozenset[str] = frozenset({"416075005"})
-"""SNOMED "On learning disability register" (codes.csv)."""
+MENTAL_HEALTH_REGISTER_CODES: frozenset[str] = MH_CODES.code_set
+"""QOF MH_COD-shaped diagnosis and register codes (:mod:`inclusion_practice.domain.registers`)."""
+MENTAL_HEALTH_REMISSION_CODES: frozenset[str] = MH_REMISSION_CODES.code_set
+""""In remission" codes that resolve an earlier SMI diagnosis (MHREM_COD-shaped)."""
+LEARNING_DISABILITY_REGISTER_CODES: frozenset[str] = LD_CODES.code_set
+"""QOF LD_COD-shaped register and diagnosis codes."""
 
 
 @dataclass(frozen=True)
@@ -80,28 +88,19 @@ def is_registered(session: Session, patient_id: int, on: dt.date) -> bool:
 
 
 def registers(session: Session, patient_id: int, on: dt.date) -> set[str]:
-    """Which of the learning-disability and mental-health registers the patient is on."""
-    codes = set(
-        session.exec(
-            select(ClinicalEvent.code).where(
-                ClinicalEvent.patient_id == patient_id,
-                col(ClinicalEvent.code).in_(
-                    MENTAL_HEALTH_REGISTER_CODES | LEARNING_DISABILITY_REGISTER_CODES
-                ),
-                ClinicalEvent.event_date <= on,
-            )
-        ).all()
-    )
-    return _registers_from_codes(codes)
+    """Which of the learning-disability and mental-health registers the patient is on.
 
-
-def _registers_from_codes(codes: set[str]) -> set[str]:
-    out: set[str] = set()
-    if codes & MENTAL_HEALTH_REGISTER_CODES:
-        out.add("mental_health")
-    if codes & LEARNING_DISABILITY_REGISTER_CODES:
-        out.add("learning_disability")
-    return out
+    The rule (diagnosis and register codes, later remission codes resolving SMI) is
+    :func:`inclusion_practice.domain.registers.registers_on`.
+    """
+    events = session.exec(
+        select(col(ClinicalEvent.code), col(ClinicalEvent.event_date)).where(
+            ClinicalEvent.patient_id == patient_id,
+            col(ClinicalEvent.code).in_(ALL_REGISTER_CODES),
+            ClinicalEvent.event_date <= on,
+        )
+    ).all()
+    return set(registers_on(events, on))
 
 
 def load_needs(session: Session, patient_id: int, on: dt.date) -> AccessNeeds:
@@ -133,22 +132,20 @@ def load_needs_many(session: Session, patient_ids: list[int], on: dt.date) -> di
         )
     ).all():
         adjustments[a.patient_id].append(a)
-    codes: dict[int, set[str]] = {i: set() for i in ids}
-    for event_pid, code in session.exec(
-        select(ClinicalEvent.patient_id, ClinicalEvent.code).where(
+    events: dict[int, list[tuple[str, dt.date]]] = {i: [] for i in ids}
+    for event_pid, code, day in session.exec(
+        select(col(ClinicalEvent.patient_id), col(ClinicalEvent.code), col(ClinicalEvent.event_date)).where(
             col(ClinicalEvent.patient_id).in_(ids),
-            col(ClinicalEvent.code).in_(
-                MENTAL_HEALTH_REGISTER_CODES | LEARNING_DISABILITY_REGISTER_CODES
-            ),
+            col(ClinicalEvent.code).in_(ALL_REGISTER_CODES),
             ClinicalEvent.event_date <= on,
         )
     ).all():
-        codes[event_pid].add(code)
+        events[event_pid].append((code, day))
     out: dict[int, AccessNeeds] = {}
     for maybe_pid, patient in patients.items():
         assert maybe_pid is not None
         pid = maybe_pid
-        regs = _registers_from_codes(codes[pid])
+        regs = set(registers_on(events[pid], on))
         if any(f.category == "learning_disability" for f in flags[pid]):
             regs.add("learning_disability")
         out[pid] = derive_needs(

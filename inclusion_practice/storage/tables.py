@@ -136,6 +136,12 @@ class Refusal(SQLModel, table=True):
     written_reason_due: dt.date
     written_reason_sent_on: dt.date | None = None
     recorded_by: str = Field(max_length=64)
+    age_years: int | None = None
+    """Age on the refusal day if said (date of birth not known); migration 0005."""
+    age_band: str | None = Field(default=None, max_length=10)
+    """Age band on the refusal day, from the date of birth, the age or as given."""
+    ethnic_category: str | None = Field(default=None, max_length=2)
+    """UK Core ethnic category (England) code, optional, for equality monitoring."""
 
 
 class Flag(SQLModel, table=True):

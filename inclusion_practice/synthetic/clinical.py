@@ -33,6 +33,11 @@ TOPIC_TB = "tb"
 TOPIC_ALCOHOL = "alcohol"
 
 
+HEPB_DOSE_CODES: tuple[str, str, str] = ("170370000", "170371001", "170372008")
+"""First, second and third hepatitis B vaccination (from the hepb_vaccination code list), so a
+synthetic course is recorded dose by dose as a clinical system would."""
+
+
 @functools.cache
 def _codes() -> dict[str, tuple[str, ...]]:
     return {name: tuple(c.code for c in cl.codes) for name, cl in shipped_codelists().items()}
@@ -97,8 +102,10 @@ def clinical_history(
         d1 = _day_in(rng, first, max(first, last - dt.timedelta(days=200)))
         if d1 is not None:
             doses = 3 if rng.random() < 0.7 else rng.choice((1, 2))
-            for offset in (0, 30, 182)[:doses]:
-                add("hepb_vaccination", d1 + dt.timedelta(days=offset))
+            for dose, offset in enumerate((0, 30, 182)[:doses]):
+                dose_day = d1 + dt.timedelta(days=offset)
+                if first <= dose_day <= last:
+                    events.append((HEPB_DOSE_CODES[dose], dose_day, None))
 
     contraindicated = rng.random() < 0.02
     if contraindicated:

@@ -17,13 +17,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from inclusion_practice.domain.refusals import RefusalReason
+from inclusion_practice.domain.patient_record import ETHNIC_CATEGORIES_ENGLAND
+from inclusion_practice.domain.refusals import OFFERED_REASONS
 from inclusion_practice.errors import InclusionPracticeError
 from inclusion_practice.services.refusals import RefusalInfo
 from tui.screens.base import PracticeScreenMixin
 
 NEVER_GROUNDS = (
-    "Never a reason: no ID, no proof of address, immigration status, race, gender, age, "
+    "Never a reason: no ID, no proof of address, immigration status, race, gender, gender "
+    "reassignment, marriage or civil partnership, pregnancy or maternity, social class, age, "
     "religion, sexual orientation, appearance, disability or a medical condition."
 )
 
@@ -53,10 +55,16 @@ class RefusalDialog(PracticeScreenMixin, ModalScreen[RefusalRequest | None]):
             yield Static(NEVER_GROUNDS, classes="reminder")
             yield Input(self.given, placeholder="given name", id="refusal-given")
             yield Input(self.family, placeholder="family name", id="refusal-family")
-            yield Select([(r.label, r.value) for r in RefusalReason], prompt="Reason",
+            yield Select([(r.label, r.value) for r in OFFERED_REASONS], prompt="Reason",
                          id="refusal-reason")
             yield Input(placeholder="detail (required for other reasonable ground)",
                         id="refusal-detail")
+            with Horizontal(id="refusal-extra"):
+                yield Input(placeholder="age (optional)", id="refusal-age")
+                yield Select(
+                    [(f"{code} {label}", code) for code, label in ETHNIC_CATEGORIES_ENGLAND.items()],
+                    prompt="Ethnic category (optional)", id="refusal-ethnicity",
+                )
             yield Static("", id="refusal-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Record (Ctrl+S)", variant="error", id="save")
@@ -68,17 +76,28 @@ class RefusalDialog(PracticeScreenMixin, ModalScreen[RefusalRequest | None]):
         if reason is Select.NULL:
             self.query_one("#refusal-error", Static).update("Choose a reason from the list")
             return
+        age_text = self.query_one("#refusal-age", Input).value.strip()
+        if age_text and not age_text.isdigit():
+            self.query_one("#refusal-error", Static).update("Age: give whole years, or leave it empty")
+            return
+        ethnicity = self.query_one("#refusal-ethnicity", Select).value
         self._record(
             self.query_one("#refusal-given", Input).value,
             self.query_one("#refusal-family", Input).value,
             str(reason),
             self.query_one("#refusal-detail", Input).value or None,
+            int(age_text) if age_text else None,
+            None if ethnicity is Select.NULL else str(ethnicity),
         )
 
     @work(thread=True, exclusive=True, group="refusal")
-    def _record(self, given: str, family: str, reason: str, detail: str | None) -> None:
+    def _record(
+        self, given: str, family: str, reason: str, detail: str | None, age: int | None,
+        ethnicity: str | None,
+    ) -> None:
         try:
-            info = self.ip.refusals.record(self.actor, given, family, reason, detail=detail)
+            info = self.ip.refusals.record(self.actor, given, family, reason, detail=detail,
+                                           age=age, ethnic_category=ethnicity)
         except InclusionPracticeError as exc:
             self.app.call_from_thread(self._failed, exc)
             return

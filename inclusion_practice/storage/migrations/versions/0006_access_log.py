@@ -5,7 +5,7 @@ it by patient so "who looked at this person's record" is one query. Both refuse 
 DELETE (and TRUNCATE on PostgreSQL); each access row is also audited, so it is in the chain.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
