@@ -1,12 +1,15 @@
-"""The appointment-book commands end to end on a SQLite file (real clock: dates are relative)."""
+"""The appointment-book commands end to end on a SQLite file, on a frozen Monday morning
+(the CLI reads the system clock, which freezegun pins: a wall-clock date made this test fail on
+Thursdays and Fridays, when "today + 2 days" fell on a weekend with no sessions)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.cli.app import main
@@ -14,6 +17,12 @@ from inclusion_practice.config import example_config_text, parse_config
 from inclusion_practice.services.access import SYSTEM
 from tests.conftest import PASSWORD, use_cli_password
 from tests.scheduling_helpers import add_patient
+
+
+@pytest.fixture(autouse=True)
+def _monday_morning() -> Iterator[None]:
+    with freeze_time("2026-11-23 09:00"):
+        yield
 
 
 @pytest.fixture
@@ -49,7 +58,7 @@ def test_reception_generates_finds_books_and_cancels_from_the_command_line(
     code, out, _ = _run(capsys, "--as", "manager1", "schedule", "generate", "--weeks", "2")
     assert "0 sessions (0 slots) created" in out
 
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = "2026-11-24"
     code, out, _ = _run(capsys, "slots", "find", "--patient", str(practice["interp"]), "--from",
                         tomorrow, "--limit", "2")
     assert code == 0 and "needs: interpreter: Polish" in out and "why: double appointment" in out
@@ -87,7 +96,7 @@ def test_session_cancellation_lists_patients_and_the_dna_commands_explain_themse
     practice: dict[str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(capsys, "--as", "manager1", "schedule", "generate", "--weeks", "2")
-    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    later = "2026-11-25"
     _, out, _ = _run(capsys, "slots", "find", "--patient", str(practice["plain"]), "--from", later,
                      "--limit", "1")
     slot = re.findall(r"--slot (\d+)", out)[0]
@@ -105,11 +114,11 @@ def test_session_cancellation_lists_patients_and_the_dna_commands_explain_themse
         code, out, _ = _run(capsys, "--as", "reception1", "dna", "record", "--patient",
                             str(practice["flagged"]))
         assert code == 0 and "Policy: flexible" in out
-    code, out, _ = _run(capsys, "dna", "worklist", "--all")
+    code, out, _ = _run(capsys, "--as", "reception1", "dna", "worklist", "--all")
     assert code == 0 and "contact via keyworker" in out and "raised" in out
     action = re.search(r"#(\d+)", out)
     assert action is not None
-    code, out, _ = _run(capsys, "dna", "explain", str(practice["flagged"]))
+    code, out, _ = _run(capsys, "--as", "reception1", "dna", "explain", str(practice["flagged"]))
     assert "because: agreed for this patient" in out and "Rule: flexible ladder step 2" in out
     assert "inclusion-health flag" not in out
     code, out, _ = _run(capsys, "--as", "reception1", "dna", "done", action.group(1), "--outcome",
