@@ -56,7 +56,7 @@ PG_URL = os.environ.get("INCLUSION_PRACTICE_TEST_PG", "postgresql+psycopg://post
 TODAY = dt.date(2026, 3, 31)
 PERIOD = parse_period("2025/26")
 CATS = ["homelessness", "substance_use", "vulnerable_migrant", "sex_work", "prison_leaver", "gypsy_roma_traveller"]
-NOISE = [  # real SNOMED CT codes (../shared/domain/codes.csv) that no default indicator counts
+NOISE = [  # real SNOMED CT codes (inclusion_practice/data/codes.csv) that no default indicator counts
     "315570003", "315579002", "315566006", "1108171000000102", "1108131000000104", "225835008",
     "936701000000103", "795661000000104", "314434008", "1325391000000103",
 ]

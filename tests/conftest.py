@@ -26,7 +26,8 @@ from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.storage.database import Database, create_db_engine
 from inclusion_practice.storage.migrate import upgrade
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+"""Files the tests need (FHIR schema, UK Core sources): in the repository, see its README."""
 PG_SERVER_URL = os.environ.get(
     "INCLUSION_PRACTICE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -1,4 +1,4 @@
-"""Validate emitted FHIR JSON against the official R4 JSON Schema in ../shared/fhir."""
+"""Validate emitted FHIR JSON against the official R4 JSON Schema (tests/data/fhir)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 from jsonschema import Draft6Validator
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "fhir" / "fhir.schema.json"
+DATA = Path(__file__).resolve().parent / "data"
+SCHEMA_PATH = DATA / "fhir" / "fhir.schema.json"
 
 
 @functools.cache

@@ -119,7 +119,7 @@ def test_registration_types_deregistration_and_history(
     [
         (["--dob", "1990-01-01", "--nhs-number", "9434765918"], "nhs_number:"),
         (["--dob", "2999-01-01"], "date_of_birth:"),
-        (["--dob", "yesterday"], "--dob:"),
+        (["--dob", "the day before yesterday"], "--dob:"),
         (["--dob", "1990-01-01", "--care-of", "nowhere-hostel"], "partner:"),
         (["--dob", "1990-01-01", "--postcode", "NOT A CODE"], "usual_postcode:"),
         (["--dob", "1990-01-01", "--practice-address"], "post_check_agreed_on:"),

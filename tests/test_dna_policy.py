@@ -9,6 +9,7 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inclusion_practice.clock import SystemClock
 from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction, DnaSettings, LadderStep
 from inclusion_practice.domain.dna_policy import (
     DnaRecord,
@@ -113,9 +114,9 @@ def test_warnings_lapse_after_twelve_months_as_the_calendar_moves_on() -> None:
     dnas = _d("2026-09-01", "2026-09-15", "2026-10-01", "2026-11-20")
     warnings = [dt.date(2025, 11, 25)]
     with freeze_time("2026-11-24"):
-        before = decide(dnas, warnings, dt.date.today(), DnaSettings(), STANDARD)
+        before = decide(dnas, warnings, SystemClock().today(), DnaSettings(), STANDARD)
     with freeze_time("2026-11-25"):
-        on_the_day = decide(dnas, warnings, dt.date.today(), DnaSettings(), STANDARD)
+        on_the_day = decide(dnas, warnings, SystemClock().today(), DnaSettings(), STANDARD)
     assert before.actions == (A.PARTNER_REVIEW, A.CONSIDER_REMOVAL)
     assert before.warnings_in_force == (dt.date(2025, 11, 25),)
     assert on_the_day.actions == (A.WARNING_LETTER,)

@@ -15,7 +15,7 @@ from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, all_s
 from inclusion_practice.fhir import artefacts, urls
 from inclusion_practice.fhir.conformance import SEARCH_PARAMS, all_generated
 from inclusion_practice.fhir.terminology import snomed_displays
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 from tests.fhir_schema import assert_valid
 
 ARTEFACTS = artefacts.all_artefacts()
@@ -29,7 +29,7 @@ EXTERNAL_PREFIXES = (
 
 def _ukcore_urls() -> set[str]:
     out = set()
-    for path in (SHARED / "fhir" / "ukcore").glob("*.xml"):
+    for path in (TEST_DATA / "fhir" / "ukcore").glob("*.xml"):
         url = ET.parse(path).getroot().find("{http://hl7.org/fhir}url")
         if url is not None:
             out.add(url.attrib["value"])
@@ -156,3 +156,8 @@ def test_lookups_by_id_and_url_agree() -> None:
         assert artefacts.get(a.resource_type, a.id) is a.resource
         if a.url:
             assert artefacts.resolve(a.url + "|0.1.0") is a.resource
+
+
+def test_the_uk_core_sources_the_checks_read_are_in_the_repository() -> None:
+    assert len(list((TEST_DATA / "fhir" / "ukcore").glob("*.xml"))) >= 15
+    assert len(UKCORE) >= 5

@@ -1,6 +1,6 @@
 """Inclusion-health flag categories, their SNOMED codes and their sensitivity.
 
-The codes are those in ``../shared/domain/codes.csv`` (SNOMED CT UK edition); a test checks that
+The codes are those in the domain reference ``codes.csv`` (shipped as ``inclusion_practice/data/codes.csv``) (SNOMED CT UK edition); a test checks that
 every code here appears there. Categories without a published SNOMED concept in that list (prison
 leaver, modern slavery, no recourse to public funds) carry only our local code. Practices can add
 categories in ``practice.toml`` (``[[flags.extra_categories]]``).

@@ -18,6 +18,7 @@ from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlmodel import col
 
+from inclusion_practice.clock import SystemClock
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import AuditImmutable, DeletionRefused, NoActingUser
 from inclusion_practice.storage.tables import AUDITED_TABLES, AuditEvent
@@ -98,7 +99,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
         return
     actor: Actor = session.info["actor"]
     action_label: str | None = session.info.get("action")
-    now = session.info.get("now") or dt.datetime.now().replace(microsecond=0)
+    now = session.info.get("now") or SystemClock().now()
     rows = []
     for obj, is_new, changes in pending:
         if is_new:
