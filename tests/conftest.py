@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import text
 
 from inclusion_practice.api import InclusionPractice
@@ -31,6 +33,15 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 PG_SERVER_URL = os.environ.get(
     "INCLUSION_PRACTICE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# Hypothesis keeps every failing example it finds (replayed first on the next run, also in CI)
+# and prints a blob that reproduces it with ``@reproduce_failure``.
+settings.register_profile(
+    "inclusion-practice",
+    database=DirectoryBasedExampleDatabase(Path(__file__).resolve().parents[1] / ".hypothesis" / "examples"),
+    print_blob=True,
+)
+settings.load_profile("inclusion-practice")
+
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 """Tests run on a Monday morning unless they say otherwise."""
 

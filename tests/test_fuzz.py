@@ -57,14 +57,14 @@ TRIED: Counter[str] = Counter()
 """Examples run per target (printed at the end of the module)."""
 _BASE = settings(
     deadline=None,
-    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 
 
 def fuzz(examples: int) -> settings:
-    """Bounded examples, no deadline (database round trips vary), no example database."""
+    """Bounded examples, no deadline (database round trips vary); failures are kept in the
+    example database and printed with a blob that reproduces them."""
     return settings(_BASE, max_examples=examples)
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 TODAY = dt.date(2026, 11, 23)
