@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from inclusion_practice.clock import Clock
 from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.disclosure import merge_hidden_strata
 from inclusion_practice.domain.periods import Period, parse_period
 from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
 from inclusion_practice.domain.roles import Permission, Role
@@ -210,7 +211,7 @@ class IndicatorService:
         set_ref: str | None = None,
         engine: str = "sql",
     ) -> SetResult:
-        require(actor, Permission.RUN_INDICATORS)
+        role = require(actor, Permission.RUN_INDICATORS)
         per = self._period(period)
         if engine not in ENGINES:
             raise InvalidInput("engine", f"{engine!r}: use one of {', '.join(ENGINES)}")
@@ -225,6 +226,14 @@ class IndicatorService:
         factor = list_size_factor(list_size, rep.national_average_list_size, rep.apply_list_size_index)
         ppp = ind_set.pounds_per_point if ind_set.pounds_per_point is not None else rep.pounds_per_point
         results = tuple(self._result(ind, tallies[ind.id], ppp, factor) for ind in ind_set.indicators)
+        policy = self._config.flag_visibility(role)
+        if not policy.sees_everything:
+            # Restricted strata are merged and suppressed for this role: counts of 1-7 a day
+            # apart would say when someone's restricted flag started.
+            results = tuple(
+                replace(r, by_category=merge_hidden_strata(r.by_category, policy.allows))
+                for r in results
+            )
         return SetResult(
             ind_set.id, ind_set.title, ind_set.version, per, engine, ppp, factor, results, self._clock.now()
         )
