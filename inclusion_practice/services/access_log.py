@@ -46,6 +46,11 @@ class AccessRecord:
     patient_count: int
 
 
+def _record(r: AccessEvent) -> AccessRecord:
+    return AccessRecord(r.id or 0, r.occurred_at, r.actor, r.actor_role, r.purpose, r.channel,
+                        r.patient_count)
+
+
 def record_access(
     db: Database, actor: Actor | None, purpose: str, patient_ids: Iterable[int]
 ) -> None:
@@ -134,11 +139,7 @@ class AccessLogService:
             if since is not None:
                 stmt = stmt.where(AccessEvent.occurred_at >= dt.datetime.combine(since, dt.time.min))
             rows = uow.session.exec(stmt.order_by(col(AccessEvent.id))).all()
-            return [
-                AccessRecord(r.id or 0, r.occurred_at, r.actor, r.actor_role, r.purpose, r.channel,
-                             r.patient_count)
-                for r in rows
-            ]
+            return [_record(r) for r in rows]
 
     def by_user(
         self, actor: Actor | None, username: str, *, since: dt.date | None = None
@@ -150,8 +151,4 @@ class AccessLogService:
             if since is not None:
                 stmt = stmt.where(AccessEvent.occurred_at >= dt.datetime.combine(since, dt.time.min))
             rows = uow.session.exec(stmt.order_by(col(AccessEvent.id))).all()
-            return [
-                AccessRecord(r.id or 0, r.occurred_at, r.actor, r.actor_role, r.purpose, r.channel,
-                             r.patient_count)
-                for r in rows
-            ]
+            return [_record(r) for r in rows]
