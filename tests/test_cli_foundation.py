@@ -128,3 +128,12 @@ def test_a_subcommand_exit_code_is_returned(workdir: Path) -> None:
         assert main(["probe-exit", "exit-three"]) == 3
     finally:
         app.registered_groups = [g for g in app.registered_groups if g.name != "probe-exit"]
+
+
+def test_version_prints_the_package_and_the_schema_it_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    from inclusion_practice.cli.app import main
+    from inclusion_practice.storage.migrate import head_revision
+
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("inclusion-practice ") and out.endswith(f"(schema {head_revision()})")

@@ -132,6 +132,12 @@ def acting_user(ctx: typer.Context) -> Actor:
     return state(ctx).actor()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -142,8 +148,26 @@ def _root(
         None, "--config", help="practice.toml (else $INCLUSION_PRACTICE_CONFIG, ./practice.toml, built-in example)."
     ),
     acting: str | None = typer.Option(None, "--as", help="Username of the acting user."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version,
+        help="Print the version and the database schema revision it needs, then exit.",
+    ),
 ) -> None:
     ctx.obj = State(db, config, acting)
+
+
+def version_text() -> str:
+    """``inclusion-practice 0.1.0 (schema 0006)``: the package and the schema it expects."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    from inclusion_practice.storage.migrate import head_revision
+
+    try:
+        number = package_version("inclusion-practice")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        number = "unknown"
+    return f"inclusion-practice {number} (schema {head_revision()})"
 
 
 def log_file() -> Path:
