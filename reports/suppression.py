@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUPPRESS_AT_OR_BELOW = 7
-"""Counts from 1 to this are suppressed."""
-ROUND_TO = 5
-"""Other counts are rounded to the nearest multiple of this."""
+from inclusion_practice.domain.disclosure import ROUND_TO as ROUND_TO
+from inclusion_practice.domain.disclosure import SUPPRESS_AT_OR_BELOW as SUPPRESS_AT_OR_BELOW
+from inclusion_practice.domain.disclosure import round_to_nearest as round_to_nearest
+
 SUPPRESSED = "≤7"
 """What a suppressed count shows instead of its value."""
 WITHHELD = "—"
@@ -61,11 +61,6 @@ class Suppression:
 
     def rate(self, numerator: int, denominator: int, digits: int = 1) -> str:
         return present_rate(numerator, denominator, self.enabled, digits)
-
-
-def round_to_nearest(n: int, multiple: int = ROUND_TO) -> int:
-    """Round a non-negative count to the nearest ``multiple`` (halves cannot occur for 5)."""
-    return ((n + multiple // 2) // multiple) * multiple
 
 
 def suppress_count(n: int) -> Shown:

@@ -14,15 +14,22 @@ from collections.abc import Callable, Mapping
 from inclusion_practice.domain.qof import Counts
 
 SUPPRESS_AT_OR_BELOW = 7
+"""Counts from 1 to this are suppressed."""
 ROUND_TO = 5
+"""Other counts are rounded to the nearest multiple of this."""
 RESTRICTED_STRATUM = "restricted (not shown)"
+
+
+def round_to_nearest(n: int, multiple: int = ROUND_TO) -> int:
+    """Round a non-negative count to the nearest ``multiple`` (halves cannot occur for 5)."""
+    return ((n + multiple // 2) // multiple) * multiple
 
 
 def suppressed(n: int) -> int:
     """0 stays 0; 1–7 becomes 0; anything else is rounded to the nearest 5."""
     if n <= SUPPRESS_AT_OR_BELOW:
         return 0
-    return ((n + ROUND_TO // 2) // ROUND_TO) * ROUND_TO
+    return round_to_nearest(n)
 
 
 def suppressed_counts(c: Counts) -> Counts:
