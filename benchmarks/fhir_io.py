@@ -79,11 +79,11 @@ def _step(kind: str, url: str, paths: list[str], out_dir: str, q: Any) -> None:
     admin = Actor("bench", "admin")
     started = time.perf_counter()
     if kind == "import":
-        reports = FhirImporter(ip.db, ip.config, ip.clock).import_files(admin, [Path(p) for p in paths])
+        reports = FhirImporter(ip.services).import_files(admin, [Path(p) for p in paths])
         n = sum(r.read for r in reports)
         assert all(r.ok for r in reports), [r.problems[:3] for r in reports]
     else:
-        summary = FhirExporter(ip.db, ip.config, ip.clock).write_ndjson(
+        summary = FhirExporter(ip.services).write_ndjson(
             Actor("bench", "manager"), Path(out_dir), ExportFilter(types=("Patient",)))
         n = sum(summary.counts.values())
     seconds = time.perf_counter() - started

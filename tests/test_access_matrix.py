@@ -130,7 +130,7 @@ def _deregistered(w: World) -> tuple[Any, ...]:
 def _import(ip: InclusionPractice, a: Actor, name: str) -> Any:
     patient = {"resourceType": "Patient", "id": f"mx-{name}", "gender": "male",
                "name": [{"family": "Importson", "given": [name]}], "birthDate": "1970-07-07"}
-    return FhirImporter(ip.db, ip.config, ip.clock).import_bundle(
+    return FhirImporter(ip.services).import_bundle(
         a, {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": patient}]})
 
 
@@ -227,7 +227,7 @@ OPS: list[Op] = [
     Op("users.sign_ins", Permission.VIEW_SIGN_INS, lambda ip, a: ip.users.sign_ins(a)),
     Op("FHIR import", Permission.IMPORT_DATA, _import, lambda w: (w.name(),)),
     Op("FHIR export", Permission.EXPORT_DATA,
-       lambda ip, a: list(FhirExporter(ip.db, ip.config, ip.clock).resources(
+       lambda ip, a: list(FhirExporter(ip.services).resources(
            a, ExportFilter(types=("Patient",))))),
 ]
 
@@ -323,7 +323,7 @@ def test_restricted_flags_reach_clinicians_only_in_every_library_output(
 def test_exports_for_non_clinical_roles_carry_no_restricted_flag(
     ip: InclusionPractice, actors: dict[str, Actor], flagged: dict[str, Any]
 ) -> None:
-    exporter = FhirExporter(ip.db, ip.config, ip.clock)
+    exporter = FhirExporter(ip.services)
     for role in (Role.MANAGER, Role.ADMIN):
         resources = list(exporter.resources(actors[role.value], ExportFilter()))
         assert any(r["resourceType"] == "Flag" for r in resources)  # homelessness is there

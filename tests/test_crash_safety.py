@@ -95,16 +95,16 @@ def _import_then_die(url: str, path: str, die_on_write: int) -> None:
     real = importer.FhirImporter._write
     calls = [0]
 
-    def dying(self: Any, uow: Any, *args: Any, **kwargs: Any) -> None:
-        real(self, uow, *args, **kwargs)
+    def dying(self: Any, writer: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, writer, *args, **kwargs)
         calls[0] += 1
         if calls[0] == die_on_write:
-            uow.flush()
+            writer._uow.flush()
             _die()
 
     importer.FhirImporter._write = dying  # type: ignore[method-assign]
     ip = _open(url)
-    FhirImporter(ip.db, ip.config, ip.clock).import_file(Actor("admin1", "admin"), Path(path))
+    FhirImporter(ip.services).import_file(Actor("admin1", "admin"), Path(path))
 
 
 def _generate_then_die(url: str, patients: int, batch: int, die_on_batch: int) -> None:
@@ -301,7 +301,7 @@ def test_an_import_killed_inside_a_transaction_bundle_writes_nothing_and_can_be_
 
     after = _consistent(db_url)
     assert _counts(after) == before
-    report = FhirImporter(after.db, after.config, after.clock).import_file(actors["admin"], path)
+    report = FhirImporter(after.services).import_file(actors["admin"], path)
     assert report.committed and report.ok, report.problems
     counts = _counts(after)
     assert counts["patient"] == before["patient"] + IMPORT_PATIENTS
@@ -327,7 +327,7 @@ def test_an_ndjson_import_killed_between_batches_keeps_whole_batches_and_rerunni
             col(Patient.source_id).is_not(None))).all()
     assert len(kept) == IMPORT_BATCH
     # Import is idempotent: running it again adds exactly what is missing.
-    report = FhirImporter(after.db, after.config, after.clock).import_file(actors["admin"], path)
+    report = FhirImporter(after.services).import_file(actors["admin"], path)
     assert report.ok, report.problems
     assert report.counts.created == {"patient": IMPORT_PATIENTS - IMPORT_BATCH,
                                      "clinical_event": IMPORT_PATIENTS}

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inclusion_practice.domain.duplicates import (
+    DuplicateIndex,
     PersonFacts,
     dates_agree,
     find_candidates,
@@ -75,3 +78,34 @@ def test_dates_of_birth_agree_by_the_rule(
     a: dt.date, a_est: bool, b: dt.date, b_est: bool, agrees: bool
 ) -> None:
     assert (dates_agree(a, a_est, b, b_est) is not None) is agrees
+
+
+# ------------------------------------------------------------------ the index batch imports use
+
+_GIVEN = ["Ana", "Anna", "Ána", "Mohammed", "Muhammad", "Zoë", "Zoe", "Jan", "Ján"]
+_FAMILY = ["Lee", "Li", "Smith-Jones", "Smith Jones", "Öztürk", "Ozturk", "Nowak"]
+
+
+@st.composite
+def _person(draw: st.DrawFn, pid: int | None) -> PersonFacts:
+    return PersonFacts(
+        given_name=draw(st.sampled_from(_GIVEN)), family_name=draw(st.sampled_from(_FAMILY)),
+        date_of_birth=draw(st.dates(dt.date(1988, 1, 1), dt.date(1992, 12, 31))),
+        dob_estimated=draw(st.booleans()), sex=draw(st.sampled_from(["female", "male"])),
+        nhs_number=draw(st.sampled_from([None, None, "9434765919", "9434765870"])),
+        patient_id=pid,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_the_index_finds_exactly_what_comparing_every_record_finds(data: st.DataObject) -> None:
+    """The bucketed index must not lose a candidate the plain rule would show reception."""
+    existing = [data.draw(_person(i)) for i in range(1, data.draw(st.integers(0, 25)) + 1)]
+    new = data.draw(_person(None))
+    assert DuplicateIndex(existing).candidates(new) == find_candidates(new, existing)
+
+
+def test_the_index_only_holds_saved_records() -> None:
+    with pytest.raises(ValueError, match="patient id"):
+        DuplicateIndex([PersonFacts("Ana", "Lee", dt.date(1990, 1, 1), False, "female")])

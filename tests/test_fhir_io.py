@@ -38,11 +38,11 @@ typo; our noshow appointments carry no cancelationReason, so both readings hold)
 
 
 def exporter(ip: InclusionPractice) -> FhirExporter:
-    return FhirExporter(ip.db, ip.config, ip.clock)
+    return FhirExporter(ip.services)
 
 
 def importer(ip: InclusionPractice) -> FhirImporter:
-    return FhirImporter(ip.db, ip.config, ip.clock)
+    return FhirImporter(ip.services)
 
 
 def counts(ip: InclusionPractice) -> dict[str, int]:

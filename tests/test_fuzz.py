@@ -408,7 +408,7 @@ def fhir_seeds(ip: InclusionPractice, actors: dict[str, Actor]) -> list[dict[str
     from inclusion_practice.fhir.exporter import ExportFilter, FhirExporter
 
     build_practice(ip, actors)
-    exported = list(FhirExporter(ip.db, ip.config, ip.clock).resources(
+    exported = list(FhirExporter(ip.services).resources(
         actors["manager"], ExportFilter()))
     extra = [r for r in exported if r.get("resourceType") in ("Flag", "Appointment")][:2]
     return [*_FHIR_SEEDS, *extra]
@@ -417,7 +417,7 @@ def fhir_seeds(ip: InclusionPractice, actors: dict[str, Actor]) -> list[dict[str
 def test_fuzzed_fhir_resources_are_imported_or_reported_and_a_refused_transaction_writes_nothing(
     ip: InclusionPractice, actors: dict[str, Actor], fhir_seeds: list[dict[str, Any]]
 ) -> None:
-    importer = FhirImporter(ip.db, ip.config, ip.clock)
+    importer = FhirImporter(ip.services)
     admin = actors["admin"]
 
     @fuzz(100)
@@ -458,7 +458,7 @@ def test_fuzzed_fhir_resources_are_imported_or_reported_and_a_refused_transactio
 def test_fuzzed_ndjson_files_are_imported_or_reported_line_by_line(
     ip: InclusionPractice, actors: dict[str, Actor], tmp_path: Path
 ) -> None:
-    importer = FhirImporter(ip.db, ip.config, ip.clock)
+    importer = FhirImporter(ip.services)
 
     @fuzz(50)
     @given(lines=st.lists(st.one_of(
@@ -487,7 +487,7 @@ def test_the_same_resource_twice_in_one_import_is_stored_once(
     """Found by the NDJSON fuzzing: a repeated line failed the whole batch on the unique
     source identifier (an unexpected error) instead of being one upsert."""
     twice = [_FHIR_SEEDS[0], _FHIR_SEEDS[0], _FHIR_SEEDS[1], _FHIR_SEEDS[1]]
-    importer = FhirImporter(ip.db, ip.config, ip.clock)
+    importer = FhirImporter(ip.services)
     if kind == "ndjson":
         path = tmp_path / "twice.ndjson"
         path.write_text("\n".join(json.dumps(r) for r in twice), encoding="utf-8")

@@ -69,7 +69,7 @@ def test_an_imported_value_its_column_cannot_hold_is_that_entrys_problem(
     patient = {"resourceType": "Patient", "id": "g1", "gender": "female",
                "birthDate": "1985-04-04", "name": [{"family": "Longphone", "given": ["Gita"]}],
                "telecom": [{"system": "phone", "value": "0" * 300}]}
-    importer = FhirImporter(ip.db, ip.config, ip.clock)
+    importer = FhirImporter(ip.services)
     before = _counts(ip)
     report = importer.import_bundle(actors["admin"], {
         "resourceType": "Bundle", "type": "transaction", "entry": [{"resource": patient}]})

@@ -35,7 +35,7 @@ def import_cmd(
 
     ip = get_practice(ctx)
     actor = acting_user(ctx)
-    imp = FhirImporter(ip.db, ip.config, ip.clock)
+    imp = FhirImporter(ip.services)
     if quiet or not sys.stderr.isatty():
         reports = imp.import_files(actor, files)
     else:
@@ -82,7 +82,7 @@ def export_cmd(
         t for t in EXPORT_TYPES if t != "MeasureReport" or period)
     flt = ExportFilter(types=chosen, since=since_day,
                        patient_ids=tuple(patient) if patient else None, measure_period=period)
-    ex = FhirExporter(ip.db, ip.config, ip.clock)
+    ex = FhirExporter(ip.services)
     if ndjson:
         summary = ex.write_ndjson(actor, out, flt)
     else:
@@ -103,7 +103,7 @@ def validate_cmd(
     from inclusion_practice.fhir.importer import FhirImporter
 
     ip = get_practice(ctx)
-    report = FhirImporter(ip.db, ip.config, ip.clock).check_file(file)
+    report = FhirImporter(ip.services).check_file(file)
     for p in report.problems:
         typer.echo(f"  {p}", err=True)
     if not report.ok:

@@ -8,6 +8,7 @@ The rule only proposes; reception decides "new person" or "same person".
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -109,3 +110,56 @@ def search_window(dob: dt.date) -> tuple[dt.date, dt.date]:
         dt.date(dob.year - ESTIMATED_YEARS_TOLERANCE, 1, 1),
         dt.date(dob.year + ESTIMATED_YEARS_TOLERANCE, 12, 31),
     )
+
+
+class DuplicateIndex:
+    """:func:`find_candidates` over many records without comparing every pair.
+
+    A batch import checks thousands of new records against the whole list. A match needs the
+    same NHS number, or a date of birth that agrees (same date, day and month swapped, or within
+    :data:`ESTIMATED_YEARS_TOLERANCE` years when either date is estimated), so records are
+    bucketed by date and by birth year and only a bucket's records are scored. The answer is the
+    same as :func:`find_candidates` over every record (a property test holds it to that).
+    """
+
+    def __init__(self, existing: Iterable[PersonFacts] = ()) -> None:
+        self._by_nhs: dict[str, list[PersonFacts]] = {}
+        self._by_date: dict[dt.date, list[PersonFacts]] = {}
+        self._by_year: dict[int, list[PersonFacts]] = {}
+        self._estimated_by_year: dict[int, list[PersonFacts]] = {}
+        for facts in existing:
+            self.add(facts)
+
+    def add(self, facts: PersonFacts) -> None:
+        """Index a saved record (it needs its ``patient_id``)."""
+        if facts.patient_id is None:
+            raise ValueError("only saved records (with a patient id) can be indexed")
+        if facts.nhs_number:
+            self._by_nhs.setdefault(facts.nhs_number, []).append(facts)
+        self._by_date.setdefault(facts.date_of_birth, []).append(facts)
+        self._by_year.setdefault(facts.date_of_birth.year, []).append(facts)
+        if facts.dob_estimated:
+            self._estimated_by_year.setdefault(facts.date_of_birth.year, []).append(facts)
+
+    def candidates(self, new: PersonFacts) -> list[DuplicateCandidate]:
+        """Every possible duplicate of ``new`` among the indexed records, best first."""
+        d = new.date_of_birth
+        pool: dict[int, PersonFacts] = {}
+
+        def take(items: Iterable[PersonFacts]) -> None:
+            for f in items:
+                assert f.patient_id is not None
+                pool[f.patient_id] = f
+
+        if new.nhs_number:
+            take(self._by_nhs.get(new.nhs_number, ()))
+        take(self._by_date.get(d, ()))
+        if d.day <= 12 and d.day != d.month:
+            with contextlib.suppress(ValueError):  # e.g. 30 February does not exist
+                take(self._by_date.get(dt.date(d.year, d.day, d.month), ()))
+        years = range(d.year - ESTIMATED_YEARS_TOLERANCE, d.year + ESTIMATED_YEARS_TOLERANCE + 1)
+        for year in years:
+            take((self._by_year if new.dob_estimated else self._estimated_by_year).get(year, ()))
+        if new.patient_id is not None:
+            pool.pop(new.patient_id, None)
+        return find_candidates(new, pool.values())

@@ -6,11 +6,15 @@ tables, so FHIR obeys the same permissions, validators and visibility policy as 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.fhir.patient_bundle import patient_bundle
 from inclusion_practice.services.registry import PracticeServices
+
+if TYPE_CHECKING:
+    from inclusion_practice.fhir.exporter import FhirExporter
+    from inclusion_practice.fhir.importer import FhirImporter
 
 Json = dict[str, Any]
 
@@ -24,3 +28,15 @@ class FhirGateway:
     def patient_bundle(self, actor: Actor | None, patient_id: int) -> Json:
         """The patient, the flags the role may see and the adjustments, as a collection Bundle."""
         return patient_bundle(self._services, actor, patient_id)
+
+    def importer(self) -> FhirImporter:
+        """Import of Bundles and NDJSON through the import service."""
+        from inclusion_practice.fhir.importer import FhirImporter
+
+        return FhirImporter(self._services)
+
+    def exporter(self) -> FhirExporter:
+        """Export of Bundles and NDJSON through the export service."""
+        from inclusion_practice.fhir.exporter import FhirExporter
+
+        return FhirExporter(self._services)

@@ -59,7 +59,7 @@ def evaluate_measure(
         raise InvalidInput("periodEnd", "a period is at most three years")
     artefacts.get("Measure", short("id", rid, 64))
     period = Period(periodStart, periodEnd, f"{periodStart}..{periodEnd}")
-    found = list(measure_reports(ip.db, ip.config, ip.clock, who, period, [rid]))
+    found = list(measure_reports(ip.indicators, ip.config, ip.clock, who, period, [rid]))
     if not found:
         raise NotFound("Measure", f"{rid} (not in the practice's indicator set)")
     return fhir_response(found[0])

@@ -24,6 +24,6 @@ def post_bundle(who: Caller, ip: Practice, bundle: Annotated[dict[str, Any], Bod
         raise InvalidInput("Bundle.entry", "must be a list of entries")
     if len(entries or []) > MAX_BODY_ENTRIES:
         raise InvalidInput("Bundle.entry", f"more than {MAX_BODY_ENTRIES} entries: split it")
-    report = FhirImporter(ip.db, ip.config, ip.clock).import_bundle(who, bundle)
+    report = FhirImporter(ip.services).import_bundle(who, bundle)
     refused = report.kind == "transaction" and not report.committed
     return fhir_response(report.operation_outcome(), 422 if refused else 200)

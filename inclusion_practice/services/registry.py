@@ -16,7 +16,9 @@ from inclusion_practice.services.adjustments import AdjustmentService
 from inclusion_practice.services.appointments import AppointmentService
 from inclusion_practice.services.audit import AuditService
 from inclusion_practice.services.dna import DnaService
+from inclusion_practice.services.exports import ExportService
 from inclusion_practice.services.flags import FlagService
+from inclusion_practice.services.imports import ImportService
 from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
 from inclusion_practice.services.patients import PatientService
@@ -37,7 +39,9 @@ class PracticeServices:
     users: UserService
     audit: AuditService
     patients: PatientService
+    exports: ExportService
     flags: FlagService
+    imports: ImportService
     adjustments: AdjustmentService
     refusals: RefusalService
     schedule: ScheduleService
@@ -57,7 +61,9 @@ class PracticeServices:
             users=UserService(db, config.sign_in, clock),
             audit=AuditService(db),
             patients=PatientService(db, config, clock),
+            exports=ExportService(db, config, clock),
             flags=FlagService(db, config, clock),
+            imports=ImportService(db, config, clock),
             adjustments=AdjustmentService(db, config, clock),
             refusals=RefusalService(db, config, clock),
             schedule=ScheduleService(db, config, clock),
