@@ -82,7 +82,6 @@ def _truth(cond: ColumnElement[Any]) -> ColumnElement[bool]:
     return case((cond, 1), else_=0) == 1
 
 
-
 class _Plan:
     """The features a list of indicators needs, named once each."""
 
@@ -144,7 +143,6 @@ class _Plan:
 
     def codes(self, name: str) -> list[str]:
         return sorted(self.lists[name].code_set)
-
 
 
 @dataclass(frozen=True)
