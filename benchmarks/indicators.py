@@ -46,7 +46,8 @@ from inclusion_practice.indicators.records import (
     RegistrationRow,
 )
 from inclusion_practice.indicators.results import IndicatorTally
-from inclusion_practice.indicators.sql_engine import SqlEngine, load_records
+from inclusion_practice.indicators.sql_engine import SqlEngine
+from inclusion_practice.indicators.sql_loaders import load_records
 from inclusion_practice.storage.database import create_db_engine
 from inclusion_practice.storage.migrate import upgrade
 from inclusion_practice.synthetic.clinical import clinical_history

@@ -37,12 +37,8 @@ from inclusion_practice.indicators.definitions import (
 from inclusion_practice.indicators.memory_engine import Step
 from inclusion_practice.indicators.records import FlagRow
 from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTally, PatientOutcome
-from inclusion_practice.indicators.sql_engine import (
-    SqlEngine,
-    load_records,
-    patient_names,
-    registered_count,
-)
+from inclusion_practice.indicators.sql_engine import SqlEngine
+from inclusion_practice.indicators.sql_loaders import load_records, patient_names, registered_count
 from inclusion_practice.services.access import require
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database
