@@ -382,3 +382,114 @@ def test_export_then_import_into_an_empty_database_then_export_gives_the_same_re
         assert again.counts.created == {} and again.counts.updated == {}
     finally:
         other.close()
+
+
+# -------------------------------------------- imports follow the desk's registration rules
+
+
+def registered(res: dict[str, Any], start: str, kind: str = "permanent") -> dict[str, Any]:
+    """``res`` with one registration period (our Extension-Registration)."""
+    from inclusion_practice.fhir.patient import EXT_REGISTRATION
+
+    ext = {"url": EXT_REGISTRATION, "extension": [
+        {"url": "type", "valueCoding": {"system": urls.CS_REGISTRATION_TYPE, "code": kind}},
+        {"url": "period", "valuePeriod": {"start": start}}]}
+    return {**res, "extension": [*res.get("extension", []), ext]}
+
+
+def tasks(ip: InclusionPractice) -> list[tuple[int, str, dt.date]]:
+    with ip.db.connection() as conn:
+        t = table("task")
+        return [(int(p), str(k), d) for p, k, d in conn.execute(
+            select(t.c.patient_id, t.c.kind, t.c.due_date).order_by(t.c.id))]
+
+
+def test_an_imported_new_patient_gets_the_health_check_task_reception_would_create(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    """Registered a week ago (clock: 23 Nov 2026): the 28-day check is still due, as at the
+    desk; registered in 2019: history, no task invented."""
+    report = importer(ip).import_resources(actors["admin"], [
+        registered(patient("recent", nhs=None), "2026-11-16"),
+        registered(patient("old", nhs=None, name=[{"family": "Oldreg", "given": ["Ola"]}],
+                           birthDate="1960-02-02"), "2019-05-01"),
+    ])
+    assert report.ok, report.problems
+    assert report.health_checks == 1
+    (pid, kind, due), = tasks(ip)
+    assert kind == "new_patient_health_check" and due == dt.date(2026, 12, 14)
+    assert "1 health checks due" in report.summary()
+
+
+def test_an_imported_record_like_a_registered_patient_is_flagged_for_duplicate_review(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    """A batch cannot ask "new person or same person?": it registers the record, lists the
+    possible duplicate in the report and leaves a review task for the practice."""
+    from inclusion_practice.services.patients import NewPatient
+
+    desk = ip.patients.register(actors["receptionist"], NewPatient(
+        given_name="Irena", family_name="Importová", date_of_birth=dt.date(1985, 4, 4),
+        sex="female")).patient
+    report = importer(ip).import_resources(actors["admin"], [patient("dup", nhs=None)])
+    assert report.ok, report.problems
+    assert report.counts.created == {"patient": 1}
+    (where, ids), = report.possible_duplicates
+    assert where == "entry[0].resource" and ids == (desk.id,)
+    assert [k for _, k, _ in tasks(ip)].count("duplicate_review") == 1
+    outcome = report.operation_outcome()
+    assert_valid(outcome)
+    assert any(i["code"] == "duplicate" and f"#{desk.id}" in i["diagnostics"]
+               for i in outcome["issue"])
+    again = importer(ip).import_resources(actors["admin"], [patient("dup", nhs=None)])
+    assert again.possible_duplicates == [], "the same record again is not a new duplicate"
+
+
+def test_a_bundle_with_one_fullurl_twice_is_refused_naming_both_entries(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    before = counts(ip)
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:7f0c", "resource": patient("a", nhs=None)},
+        {"fullUrl": "urn:uuid:7f0c", "resource": patient("b", nhs=None, birthDate="1970-01-01")},
+    ]}
+    report = importer(ip).import_bundle(actors["admin"], bundle)
+    assert not report.committed
+    assert [(p.location, p.code) for p in report.problems] == [("entry[1].fullUrl", "invariant")]
+    assert "entry[0]" in report.problems[0].reason
+    assert counts(ip) == before
+    collection = dict(bundle, type="collection")
+    assert not importer(ip).import_bundle(actors["admin"], collection).ok
+    assert counts(ip) == before
+
+
+@SQLITE
+def test_an_imported_appointment_follows_the_appointment_books_rules(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    """Not registered on the day, or a slot already held: each refused with the rule that
+    refused it, and nothing written for it."""
+    build_practice(ip, actors)
+    appt = next(r for r in exporter(ip).resources(actors["admin"], ExportFilter(
+        types=("Appointment",))) if r["status"] == "booked")
+    day = appt["start"][:10]
+    later = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+    newcomer = registered(patient("late", nhs=None, name=[{"family": "Latecomer",
+                                                           "given": ["Lea"]}]), later)
+    parts = [p for p in appt["participant"]
+             if not str(p["actor"].get("reference", "")).startswith("Patient/")]
+    moved = {**appt, "id": "moved", "identifier": [],
+             "participant": [*parts, {"actor": {"reference": "Patient/late"}, "status": "accepted"}]}
+    before = counts(ip)
+    report = importer(ip).import_resources(actors["admin"], [newcomer, moved])
+    problem, = report.problems
+    assert problem.location.endswith(".participant") and f"not registered on {day}" in problem.reason
+    assert counts(ip)["appointment"] == before["appointment"]
+    taken = registered(patient("early", nhs=None, name=[{"family": "Earlybird",
+                                                         "given": ["Eli"]}]), "2020-01-01")
+    clash = {**moved, "id": "clash",
+             "participant": [*parts, {"actor": {"reference": "Patient/early"}, "status": "accepted"}]}
+    report = importer(ip).import_resources(actors["admin"], [taken, clash])
+    problem, = report.problems
+    assert problem.code == "conflict" and "already booked" in problem.reason
+    assert counts(ip)["appointment"] == before["appointment"]

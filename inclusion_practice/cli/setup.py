@@ -76,7 +76,7 @@ def demo_cmd(
 ) -> None:
     """Build a deterministic synthetic practice, then open the reception app."""
     from inclusion_practice.api import InclusionPractice
-    from inclusion_practice.storage import bulk
+    from inclusion_practice.services.bulk_load import BulkLoadService
     from inclusion_practice.storage.database import Database, create_db_engine
     from inclusion_practice.storage.migrate import upgrade
     from inclusion_practice.synthetic.generator import DEMO_PASSWORD, generate_practice
@@ -87,10 +87,9 @@ def demo_cmd(
     url = st.database_url()
     engine = create_db_engine(url)
     upgrade(engine)
-    with engine.connect() as conn:
-        existing = bulk.count_rows(conn, "patient")
     engine.dispose()
     db = Database(url)
+    existing = BulkLoadService(db).count("patient")
     if existing:
         typer.echo(f"{url} already holds {existing} patients: not adding more "
                    "(point --db at a new database for a fresh practice)")

@@ -26,7 +26,7 @@ from inclusion_practice.domain.flag_categories import BUILT_IN_CATEGORIES, categ
 from inclusion_practice.domain.needs import AGREED_FLEXIBLE
 from inclusion_practice.domain.postcode import NO_FIXED_ABODE
 from inclusion_practice.services.access import SYSTEM
-from inclusion_practice.storage import bulk
+from inclusion_practice.services.bulk_load import BulkLoadService
 from inclusion_practice.storage.database import Database
 from inclusion_practice.synthetic.clinical import clinical_history
 from inclusion_practice.synthetic.names import BSL_SHARE, ORIGINS, POSTCODES, STREETS, Origin
@@ -556,9 +556,9 @@ def generate_practice(
     rng = random.Random(seed)
     summary = DemoSummary()
     started = time.perf_counter()
-    with db.engine.connect() as conn:
-        ids = {name: bulk.next_id(conn, name) for name in TABLE_ORDER}
-        sessions = _past_sessions(conn)
+    loader = BulkLoadService(db)
+    ids = loader.next_ids(TABLE_ORDER)
+    sessions = loader.sessions_by_template(PAST_TEMPLATE_KEY)
     builder = _Builder(rng, config, today, random.Random(f"{seed}-visits"), sessions)
     first_pid = ids["patient"]
     done = 0
@@ -567,10 +567,9 @@ def generate_practice(
         out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
         for i in range(n):
             builder.patient(first_pid + done + i, ids, out, summary)
-        with db.engine.execution_options(ip_write=True).begin() as conn:
-            summary.rows += bulk.insert_batch(conn, SYSTEM, "synthetic_practice", out, builder.now)
-            # In the batch's own transaction: a load killed later leaves the sequences past it.
-            bulk.reset_sequences(conn, TABLE_ORDER)
+        # One transaction per batch, sequences moved past it inside it: a load killed later
+        # leaves a database that takes ordinary writes.
+        summary.rows += loader.load(SYSTEM, "synthetic_practice", out, builder.now)
         summary.dna_events += len(out["dna_event"])
         summary.dna_actions += len(out["dna_action"])
         summary.past_appointments += len(out["appointment"])
@@ -579,17 +578,11 @@ def generate_practice(
         done += n
         if progress:
             progress(done, patients)
-    with db.engine.begin() as conn:
-        bulk.reset_sequences(conn, TABLE_ORDER)
+    loader.settle_sequences(TABLE_ORDER)
     if with_users:
         summary.users = _ensure_users(db)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _past_sessions(conn: Any) -> dict[tuple[str, dt.date], int]:
-    """The past sessions an earlier run made, by (clinician, day)."""
-    return bulk.sessions_by_template(conn, PAST_TEMPLATE_KEY)
 
 
 def _ensure_users(db: Database) -> int:
