@@ -85,3 +85,66 @@ def test_similarity_is_symmetric_and_bounded(text: str) -> None:
 def test_a_name_is_always_alike_itself_with_a_hyphen_for_a_space(text: str) -> None:
     if fold(text):
         assert name_similarity(f"{text} {text}", f"{text}-{text}") == 100
+
+
+# ------------------------------------------------- a name written in another script is found
+
+CORPUS: list[tuple[str, str, str, bool]] = [
+    # (script, as written in that script, as written in Latin script, offered as a duplicate?)
+    ("Arabic", "محمد علي", "Mohammed Ali", True),
+    ("Arabic", "محمد علي", "Muhammad Ali", True),
+    ("Arabic", "محمود علي", "Mohammed Ali", False),  # Mahmud is not Muhammad
+    ("Arabic", "محمد علي", "Ahmed Ali", False),
+    ("Arabic", "فاطمة الزهراء", "Fatima al-Zahra", True),
+    ("Arabic", "عبد الرحمن", "Abdel Rahman", True),
+    ("Persian", "مریم احمدی", "Maryam Ahmadi", True),
+    ("Persian", "کریم رحیمی", "Karim Rahman", False),
+    ("Persian", "آرش", "Arash", True),
+    ("Persian", "آرش", "Aras", False),
+    ("Pashto", "گل آغا", "Gul Agha", True),
+    ("Kurdish (Sorani)", "ئاراس مەحمود", "Aras Mahmoud", True),
+    ("Ge'ez (Tigrinya)", "ተስፋይ ገብረሚካኤል", "Tesfay Gebremichael", True),
+    ("Ge'ez (Tigrinya)", "ሰላም ተስፋይ", "Selam Tesfay", True),
+    ("Ge'ez (Tigrinya)", "ሰላም ተስፋይ", "Mulu Tesfay", False),
+    ("Ge'ez (Amharic)", "አበበ ቢቂላ", "Abebe Bikila", True),
+    ("Georgian", "ნინო ბერიძე", "Nino Beridze", True),
+    ("Armenian", "Արամ Պետրոսյան", "Aram Petrosyan", True),
+    ("Bengali", "রহিমা খাতুন", "Rahima Khatun", True),
+    ("Devanagari", "सुनीता देवी", "Sunita Devi", True),
+    ("Devanagari", "सुनीता देवी", "Anita Devi", False),
+    ("Gurmukhi", "ਗੁਰਪ੍ਰੀਤ ਕੌਰ", "Gurpreet Kaur", True),
+    ("Han", "伟 王", "Wei Wang", True),  # given name 伟 (Wei), family name 王 (Wang)
+    ("Cyrillic", "Олена Шевченко", "Olena Shevchenko", True),
+    ("Cyrillic", "Олена Шевченко", "Iryna Shevchenko", False),
+    ("Greek", "Ελένη Παπαδοπούλου", "Eleni Papadopoulou", True),
+    ("Greek", "Γιώργος Αντωνίου", "Giorgos Antoniou", True),
+    ("Latin (Turkish)", "Şükrü Öztürk", "Sukru Ozturk", True),
+    ("Latin (Vietnamese)", "Trần Thị Hoa", "Tran Thi Hoa", True),
+    ("Latin (Polish)", "Łukasz Wiśniewski", "Lukasz Wisniewski", True),
+]
+
+
+def test_the_corpus_covers_at_least_ten_scripts() -> None:
+    scripts = {s.split(" (")[0] if s.startswith(("Latin", "Ge'ez")) else s for s, *_ in CORPUS}
+    scripts -= {"Persian", "Pashto", "Kurdish (Sorani)"}  # Arabic script, counted once
+    assert len(scripts) >= 10, sorted(scripts)
+
+
+@pytest.mark.parametrize(("script", "native", "latin", "offered"), CORPUS,
+                         ids=[f"{c[0]}: {c[2]}{'' if c[3] else ' (different)'}" for c in CORPUS])
+def test_a_name_in_another_script_is_offered_as_the_same_person_only_when_it_is(
+    script: str, native: str, latin: str, offered: bool
+) -> None:
+    """The duplicate check reception sees, with the same date of birth and sex."""
+    import datetime as dt
+
+    from inclusion_practice.domain.duplicates import PersonFacts, find_candidates
+
+    def person(full: str, pid: int | None) -> PersonFacts:
+        given, _, family = full.partition(" ")
+        return PersonFacts(given, family or given, dt.date(1990, 3, 12), False, "male", None, pid)
+
+    found = find_candidates(person(latin, None), [person(native, 1)])
+    assert bool(found) is offered, (name_similarity(native, latin), found)
+    back = find_candidates(person(native, None), [person(latin, 2)])
+    assert bool(back) is offered

@@ -417,3 +417,21 @@ def test_adjustments_are_added_and_ended_with_audit_rows(
     assert ip.adjustments.list(rec, pid, include_ended=True)[0].end == TODAY
     assert [x for x in audit_rows(ip) if x[1] == "adjustment"] == [
         ("add_adjustment", "adjustment", "reception1"), ("end_adjustment", "adjustment", "reception1")]
+
+
+def test_a_name_typed_in_arabic_script_is_offered_as_the_patient_registered_in_latin(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    """A refugee registered as "Mohammed Ali" from a letter returns with a form filled in
+    Arabic: reception is shown the existing record, and nothing is saved until they decide."""
+    rec = actors["receptionist"]
+    first = ip.patients.register(rec, NewPatient(
+        given_name="Mohammed", family_name="Ali", date_of_birth=dt.date(1994, 7, 1),
+        sex="male")).patient
+    arabic = NewPatient(given_name="محمد", family_name="علي", date_of_birth=dt.date(1994, 7, 1),
+                        sex="male")
+    assert [c.patient_id for c in ip.patients.check_duplicates(rec, arabic)] == [first.id]
+    before = counts(ip)
+    with pytest.raises(PossibleDuplicates):
+        ip.patients.register(rec, arabic)
+    assert counts(ip) == before
