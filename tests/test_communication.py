@@ -157,3 +157,34 @@ def test_adjustment_kinds_drive_the_needs_reception_sees() -> None:
     assert needs.double_appointment and needs.first_or_last == "last"
     assert needs.clinician_gender == "female" and needs.quiet_space and needs.minimal_wait
     assert needs.advocate_present and needs.information_format == "easy_read"
+
+
+def test_tags_are_checked_against_the_registry_not_only_their_shape() -> None:
+    """``xx`` and ``qq-ZZ`` look like tags but name no language."""
+    for bad in ("xx", "qq-ZZ", "zz", "x-klingon"):
+        with pytest.raises(InvalidInput, match="main_language"):
+            parse_language(bad)
+    assert parse_language("ZH-hant-tw") == "zh-Hant-TW"
+    assert parse_language("tir") == "ti"  # the registry's two-letter form
+    assert parse_language("prs") == "prs"  # kept: Dari's SNOMED code is keyed by it
+
+
+def test_every_language_we_hold_codes_for_and_every_synthetic_language_round_trips() -> None:
+    """Tag → English name → tag, for the languages in codes.csv (our table) and the demo."""
+    from inclusion_practice.domain.languages import LANGUAGES, language_name
+    from inclusion_practice.synthetic.names import ORIGINS
+
+    tags = set(LANGUAGES) | {o.language for o in ORIGINS}
+    for tag in sorted(tags):
+        assert parse_language(tag) == tag, tag
+        name = language_name(tag)
+        assert name and name != tag, tag
+        assert parse_language(name) == tag, (tag, name)
+
+
+def test_a_language_we_hold_no_codes_for_is_named_by_the_registry() -> None:
+    from inclusion_practice.domain.languages import language_name
+
+    assert language_name("hy") == "Armenian"
+    assert parse_language("Armenian") == "hy"
+    assert language_name("pt-BR") == "Portuguese"  # our name for the base language

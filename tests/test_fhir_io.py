@@ -416,7 +416,7 @@ def test_an_imported_new_patient_gets_the_health_check_task_reception_would_crea
     ])
     assert report.ok, report.problems
     assert report.health_checks == 1
-    (pid, kind, due), = tasks(ip)
+    (_pid, kind, due), = tasks(ip)
     assert kind == "new_patient_health_check" and due == dt.date(2026, 12, 14)
     assert "1 health checks due" in report.summary()
 

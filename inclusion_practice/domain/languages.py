@@ -1,13 +1,20 @@
 """Languages: BCP-47 tags, their English names and the SNOMED "main spoken language" and
 "interpreter needed" codes (codes.csv).
 
+Tags are validated and normalised by ``langcodes`` against the IANA language subtag registry
+(``xx`` or ``qq-ZZ`` are refused), and a language we hold no codes for is named by its CLDR
+English name. The table below adds what the registry cannot: the SNOMED codes, and the names
+NHS coding uses ("Farsi", "Pushto").
+
 Its own module so that needs, communication and the FHIR mapping all name a language the same way.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import langcodes
 
 from inclusion_practice.errors import InvalidInput
 
@@ -68,44 +75,66 @@ LANGUAGES: dict[str, Language] = {
         Language("kmr", "Kurdish (Kurmanji)"),
     )
 }
-"""Tags we know by name. Any well-formed BCP-47 tag is accepted; these get names and codes."""
+"""Tags we hold codes and NHS names for. Any valid BCP-47 tag is accepted; these are kept as
+they are (``prs``, not the registry's preferred ``fa-AF``) because their codes are keyed so."""
 
 _BY_NAME = {lang.name.lower(): lang.tag for lang in LANGUAGES.values()}
 _BY_NAME.update({"bsl": BSL, "british sign language": BSL, "sign language": BSL,
                  "persian": "fa", "pashto": "ps", "romani": "rom", "sorani": "ckb",
                  "kurmanji": "kmr", "mandarin": "zh"})
 
-_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8})*$")
-
-
 def parse_language(text: str, field: str = "main_language") -> str:
-    """A BCP-47 tag from a tag or a language name: ``Polish`` → ``pl``, ``pt-br`` → ``pt-BR``."""
+    """A BCP-47 tag from a tag or an English language name: ``Polish`` → ``pl``, ``pt-br`` →
+    ``pt-BR``, ``Tigrinya`` → ``ti``; refused, naming ``field``, when it is neither."""
     raw = " ".join((text or "").strip().split())
     if not raw:
         raise InvalidInput(field, "is empty")
     if raw.lower() in _BY_NAME:
         return _BY_NAME[raw.lower()]
-    if not _BCP47.match(raw) or len(raw) > 20:
-        raise InvalidInput(
-            field, f"{text!r} is not a language tag (BCP-47, e.g. pl, ti, bfi) or a known language"
-        )
-    parts = raw.split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        elif len(part) == 2 or (len(part) == 3 and part.isdigit()):
-            out.append(part.upper())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
+    if raw.lower() in LANGUAGES:
+        return raw.lower()
+    if len(raw) <= 35 and " " not in raw and langcodes.tag_is_valid(raw):
+        tag = langcodes.standardize_tag(raw)
+        if tag.startswith("x-"):
+            raise InvalidInput(field, f"{text!r} is a private-use tag: it names no language")
+        return tag
+    found = _find_by_name(raw)
+    if found is not None:
+        return found
+    raise InvalidInput(
+        field, f"{text!r} is not a language tag (BCP-47, e.g. pl, ti, bfi) or a known language"
+    )
 
 
+@lru_cache(maxsize=512)
+def _find_by_name(name: str) -> str | None:
+    if len(name) > 60:
+        return None
+    try:
+        tag = str(langcodes.find(name))
+    except LookupError:
+        return None
+    if not langcodes.tag_is_valid(tag):
+        return None
+    # ``find`` forgives extra words ("Polish please"): accept only a name it gives back.
+    names = {langcodes.Language.get(tag).display_name("en").lower(),
+             langcodes.Language.get(tag).language_name("en").lower()}
+    return tag if name.lower() in names else None
+
+
+@lru_cache(maxsize=512)
 def language_name(tag: str | None) -> str | None:
+    """The English name: the NHS name where we hold codes, else the CLDR name."""
     if tag is None:
         return None
     lang = LANGUAGES.get(tag) or LANGUAGES.get(tag.split("-")[0])
-    return lang.name if lang else tag
+    if lang is not None:
+        return lang.name
+    try:
+        name = langcodes.Language.get(tag).display_name("en")
+    except (ValueError, LookupError):
+        return tag
+    return tag if name.startswith("Unknown language") else name
 
 
 def main_spoken_language_code(tag: str | None) -> str | None:
