@@ -35,9 +35,9 @@ def _alternatives(exc: SlotJustTaken) -> None:
 @app.command("book")
 def book_cmd(
     ctx: typer.Context,
-    patient: int = typer.Option(..., "--patient"),
+    patient: int = typer.Option(..., "--patient", help="Patient id (from `patient find`)."),
     slot: list[int] = typer.Option(..., "--slot", help="Slot id; repeat for contiguous slots."),
-    channel: str | None = typer.Option(None, "--channel"),
+    channel: str | None = typer.Option(None, "--channel", help="in_person, telephone or video (must be one the session offers)."),
     comment: str | None = typer.Option(None, "--comment", help="Note for staff and clinician."),
     instruction: str | None = typer.Option(None, "--instruction", help="Text for the patient."),
     single_reason: str | None = typer.Option(
@@ -68,9 +68,9 @@ def book_cmd(
 def move_cmd(
     ctx: typer.Context,
     appointment_id: int,
-    slot: list[int] = typer.Option(..., "--slot"),
+    slot: list[int] = typer.Option(..., "--slot", help="Slot id to move to (from `slots find`); twice for a double slot."),
     by: str = typer.Option("patient", "--by", help="patient | practice"),
-    reason: str = typer.Option("moved", "--reason"),
+    reason: str = typer.Option("moved", "--reason", help="Why, in a few words (kept in the record)."),
 ) -> None:
     """Move an appointment to other slots (the interpreter is re-requested)."""
     try:
@@ -88,7 +88,7 @@ def cancel_cmd(
     ctx: typer.Context,
     appointment_id: int,
     by: str = typer.Option(..., "--by", help="patient | practice"),
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = typer.Option(..., "--reason", help="Why, in a few words (kept in the record)."),
 ) -> None:
     """Cancel: frees the slots; a booked interpreter is marked to cancel."""
     a = get_practice(ctx).appointments.cancel(acting_user(ctx), appointment_id, by=by, reason=reason)
@@ -143,9 +143,9 @@ def dna_cmd(ctx: typer.Context, appointment_id: int) -> None:
 @app.command("walk-in")
 def walk_in_cmd(
     ctx: typer.Context,
-    patient: int = typer.Option(..., "--patient"),
+    patient: int = typer.Option(..., "--patient", help="Patient id (from `patient find`)."),
     session: int = typer.Option(..., "--session", help="Today's session id."),
-    comment: str | None = typer.Option(None, "--comment"),
+    comment: str | None = typer.Option(None, "--comment", help="A note for the clinician."),
 ) -> None:
     """Record an unbooked attendance against today's session."""
     a = get_practice(ctx).appointments.walk_in(acting_user(ctx), patient, session, comment=comment)
@@ -177,8 +177,8 @@ def show_cmd(
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    day: str = typer.Option("today", "--day"),
-    clinician: str | None = typer.Option(None, "--clinician"),
+    day: str = typer.Option("today", "--day", help="The day (e.g. today, 03/12/2026)."),
+    clinician: str | None = typer.Option(None, "--clinician", help="Clinician code from practice.toml (e.g. dr-okafor)."),
 ) -> None:
     """The day's appointments."""
     d = parse_date(day, "--day")

@@ -48,7 +48,7 @@ def done_cmd(
 @app.command("record")
 def record_cmd(
     ctx: typer.Context,
-    patient: int = typer.Option(..., "--patient"),
+    patient: int = typer.Option(..., "--patient", help="Patient id (from `patient find`)."),
     reason: str = typer.Option("no_show", "--reason", help="no_show | late"),
 ) -> None:
     """Record a DNA that is not on the appointment book (e.g. a missed visit)."""
@@ -60,7 +60,7 @@ def record_cmd(
 def void_cmd(
     ctx: typer.Context,
     event_id: int,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = typer.Option(..., "--reason", help="Why, in a few words (kept in the record)."),
 ) -> None:
     """Mark a DNA recorded in error (the record stays; it is no longer counted)."""
     get_practice(ctx).dna.void(acting_user(ctx), event_id, reason)

@@ -109,7 +109,7 @@ def register_cmd(
     estimated_year: int | None = typer.Option(
         None, "--estimated-year", help="Unknown date of birth: recorded as 1 January, estimated."
     ),
-    title: str | None = typer.Option(None, "--title"),
+    title: str | None = typer.Option(None, "--title", help="Title, if the patient uses one (Ms, Mr, Mx, Dr…)."),
     nhs_number: str | None = typer.Option(None, "--nhs-number", help="Optional; spaces and dashes allowed."),
     nhs_status: str | None = typer.Option(None, "--nhs-status", help="Verification status 01–08."),
     nhs_unavailable: str | None = typer.Option(
@@ -120,29 +120,29 @@ def register_cmd(
     no_fixed_abode: bool = typer.Option(False, "--no-fixed-abode", help="Usual postcode becomes ZZ99 3VZ."),
     care_of: str | None = typer.Option(None, "--care-of", help="Letters care of this partner (code)."),
     care_of_address: list[str] = typer.Option([], "--care-of-address", help="Care-of address line (repeat)."),
-    care_of_postcode: str | None = typer.Option(None, "--care-of-postcode"),
+    care_of_postcode: str | None = typer.Option(None, "--care-of-postcode", help="Postcode of the care-of address."),
     practice_address: bool = typer.Option(False, "--practice-address", help="Letters to the practice."),
     agreed_to_check_post: bool = typer.Option(
         False, "--agreed-to-check-post", help="With --practice-address: the patient agreed to check in."
     ),
     agreed_on: str | None = typer.Option(None, "--agreed-on", help="Date of that agreement (default today)."),
     temporary_address: list[str] = typer.Option([], "--temporary-address", help="Temporary address line."),
-    temporary_postcode: str | None = typer.Option(None, "--temporary-postcode"),
-    temporary_from: str | None = typer.Option(None, "--temporary-from"),
-    temporary_to: str | None = typer.Option(None, "--temporary-to"),
+    temporary_postcode: str | None = typer.Option(None, "--temporary-postcode", help="Postcode of the temporary address."),
+    temporary_from: str | None = typer.Option(None, "--temporary-from", help="First day at the temporary address."),
+    temporary_to: str | None = typer.Option(None, "--temporary-to", help="Last day at the temporary address."),
     collect_at_reception: bool = typer.Option(
         False, "--collect-at-reception", help="No correspondence address: letters kept at reception."
     ),
     contact: str | None = typer.Option(
         None, "--contact", help="phone | sms | email | keyworker | hostel | reception | no_letters"
     ),
-    phone: str | None = typer.Option(None, "--phone"),
-    email: str | None = typer.Option(None, "--email"),
+    phone: str | None = typer.Option(None, "--phone", help="Patient's phone number."),
+    email: str | None = typer.Option(None, "--email", help="Patient's email address."),
     keyworker: str | None = typer.Option(None, "--keyworker", help="Keyworker's name."),
-    keyworker_phone: str | None = typer.Option(None, "--keyworker-phone"),
+    keyworker_phone: str | None = typer.Option(None, "--keyworker-phone", help="Keyworker's phone number."),
     keyworker_partner: str | None = typer.Option(None, "--keyworker-partner", help="Partner code."),
     language: str | None = typer.Option(None, "--language", help="BCP-47 tag or name: pl, ti, bfi, Polish."),
-    dialect: str | None = typer.Option(None, "--dialect"),
+    dialect: str | None = typer.Option(None, "--dialect", help="Dialect, if it matters for the interpreter (e.g. Sorani)."),
     interpreter: str | None = typer.Option(
         None, "--interpreter",
         help="Interpreter needed, by: face_to_face | telephone | video | bsl_in_person | bsl_video_relay",
@@ -218,7 +218,7 @@ def register_cmd(
 def find_cmd(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="Name, NHS number, #id or date of birth."),
-    limit: int = typer.Option(20, "--limit"),
+    limit: int = typer.Option(20, "--limit", help="At most this many results."),
 ) -> None:
     """Search (accents, hyphens and spacing ignored). Shows what your role may see."""
     items = get_practice(ctx).patients.find(acting_user(ctx), text, limit=limit)
@@ -365,9 +365,9 @@ def deregister_cmd(
 def reregister_cmd(
     ctx: typer.Context,
     patient_id: int = typer.Argument(...),
-    kind: str = typer.Option("permanent", "--type"),
-    start: str | None = typer.Option(None, "--start"),
-    until: str | None = typer.Option(None, "--until"),
+    kind: str = typer.Option("permanent", "--type", help="permanent, temporary or immediately_necessary."),
+    start: str | None = typer.Option(None, "--start", help="First day (e.g. today, 03/12/2026)."),
+    until: str | None = typer.Option(None, "--until", help="Planned last day (temporary residents: at most 3 months)."),
 ) -> None:
     """Register a known patient again: a new period; the old ones stay."""
     r = get_practice(ctx).patients.reregister(
@@ -393,11 +393,11 @@ def link_cmd(
 def edit_communication_cmd(
     ctx: typer.Context,
     patient_id: int = typer.Argument(...),
-    language: str | None = typer.Option(None, "--language"),
-    dialect: str | None = typer.Option(None, "--dialect"),
-    interpreter: str | None = typer.Option(None, "--interpreter"),
-    interpreter_gender: str | None = typer.Option(None, "--interpreter-gender"),
-    no_family_interpreter: bool = typer.Option(False, "--no-family-interpreter"),
+    language: str | None = typer.Option(None, "--language", help="Main spoken language: a tag (pl, ti, bfi) or a name (Polish)."),
+    dialect: str | None = typer.Option(None, "--dialect", help="Dialect, if it matters for the interpreter (e.g. Sorani)."),
+    interpreter: str | None = typer.Option(None, "--interpreter", help="Interpreter needed, by: face_to_face | telephone | video | bsl_in_person | bsl_video_relay"),
+    interpreter_gender: str | None = typer.Option(None, "--interpreter-gender", help="Interpreter gender the patient asked for: female or male."),
+    no_family_interpreter: bool = typer.Option(False, "--no-family-interpreter", help="Never use family or friends to interpret."),
 ) -> None:
     """Replace language and interpreter needs."""
     get_practice(ctx).patients.update(acting_user(ctx), patient_id, PatientUpdate(
@@ -412,12 +412,12 @@ def edit_communication_cmd(
 def edit_contact_cmd(
     ctx: typer.Context,
     patient_id: int = typer.Argument(...),
-    contact: str | None = typer.Option(None, "--contact"),
-    phone: str | None = typer.Option(None, "--phone"),
-    email: str | None = typer.Option(None, "--email"),
-    keyworker: str | None = typer.Option(None, "--keyworker"),
-    keyworker_phone: str | None = typer.Option(None, "--keyworker-phone"),
-    keyworker_partner: str | None = typer.Option(None, "--keyworker-partner"),
+    contact: str | None = typer.Option(None, "--contact", help="phone | sms | email | keyworker | hostel | reception | no_letters"),
+    phone: str | None = typer.Option(None, "--phone", help="Patient's phone number."),
+    email: str | None = typer.Option(None, "--email", help="Patient's email address."),
+    keyworker: str | None = typer.Option(None, "--keyworker", help="Keyworker's name."),
+    keyworker_phone: str | None = typer.Option(None, "--keyworker-phone", help="Keyworker's phone number."),
+    keyworker_partner: str | None = typer.Option(None, "--keyworker-partner", help="Partner code of the keyworker's organisation (practice.toml)."),
 ) -> None:
     """Replace the contact route and numbers."""
     get_practice(ctx).patients.update(acting_user(ctx), patient_id, PatientUpdate(
@@ -432,20 +432,20 @@ def edit_contact_cmd(
 def edit_address_cmd(
     ctx: typer.Context,
     patient_id: int = typer.Argument(...),
-    address: list[str] = typer.Option([], "--address"),
-    postcode: str | None = typer.Option(None, "--postcode"),
-    no_fixed_abode: bool = typer.Option(False, "--no-fixed-abode"),
-    care_of: str | None = typer.Option(None, "--care-of"),
-    care_of_address: list[str] = typer.Option([], "--care-of-address"),
-    care_of_postcode: str | None = typer.Option(None, "--care-of-postcode"),
-    practice_address: bool = typer.Option(False, "--practice-address"),
-    agreed_to_check_post: bool = typer.Option(False, "--agreed-to-check-post"),
-    agreed_on: str | None = typer.Option(None, "--agreed-on"),
-    temporary_address: list[str] = typer.Option([], "--temporary-address"),
-    temporary_postcode: str | None = typer.Option(None, "--temporary-postcode"),
-    temporary_from: str | None = typer.Option(None, "--temporary-from"),
-    temporary_to: str | None = typer.Option(None, "--temporary-to"),
-    collect_at_reception: bool = typer.Option(False, "--collect-at-reception"),
+    address: list[str] = typer.Option([], "--address", help="Usual residence line (repeat)."),
+    postcode: str | None = typer.Option(None, "--postcode", help="Usual address postcode."),
+    no_fixed_abode: bool = typer.Option(False, "--no-fixed-abode", help="No fixed abode (stored with the NHS pseudo-postcode ZZ99 3VZ)."),
+    care_of: str | None = typer.Option(None, "--care-of", help="Partner code to write care of (a hostel or day centre in practice.toml)."),
+    care_of_address: list[str] = typer.Option([], "--care-of-address", help="Care-of address line (repeat)."),
+    care_of_postcode: str | None = typer.Option(None, "--care-of-postcode", help="Postcode of the care-of address."),
+    practice_address: bool = typer.Option(False, "--practice-address", help="Use the practice as the correspondence address."),
+    agreed_to_check_post: bool = typer.Option(False, "--agreed-to-check-post", help="The patient agreed to collect post at the practice."),
+    agreed_on: str | None = typer.Option(None, "--agreed-on", help="The day the patient agreed."),
+    temporary_address: list[str] = typer.Option([], "--temporary-address", help="Temporary address line (repeat)."),
+    temporary_postcode: str | None = typer.Option(None, "--temporary-postcode", help="Postcode of the temporary address."),
+    temporary_from: str | None = typer.Option(None, "--temporary-from", help="First day at the temporary address."),
+    temporary_to: str | None = typer.Option(None, "--temporary-to", help="Last day at the temporary address."),
+    collect_at_reception: bool = typer.Option(False, "--collect-at-reception", help="Letters are kept at reception for the patient to collect."),
 ) -> None:
     """Replace the usual residence and correspondence address."""
     ip = get_practice(ctx)
@@ -470,9 +470,9 @@ def edit_address_cmd(
 def edit_identity_cmd(
     ctx: typer.Context,
     patient_id: int = typer.Argument(...),
-    nhs_number: str | None = typer.Option(None, "--nhs-number"),
-    nhs_status: str | None = typer.Option(None, "--nhs-status"),
-    nhs_unavailable: str | None = typer.Option(None, "--nhs-unavailable"),
+    nhs_number: str | None = typer.Option(None, "--nhs-number", help="NHS number (10 digits; checked with modulus 11)."),
+    nhs_status: str | None = typer.Option(None, "--nhs-status", help="NHS number verification status code (01–08)."),
+    nhs_unavailable: str | None = typer.Option(None, "--nhs-unavailable", help="No number: not_known | overseas | devolved."),
 ) -> None:
     """Record an NHS number found later or a trace result."""
     get_practice(ctx).patients.update(acting_user(ctx), patient_id, PatientUpdate(
@@ -491,7 +491,7 @@ def flag_add_cmd(
     source: str = typer.Option(
         "self_declared", "--source", help="self_declared | outreach_team | clinician | imported"
     ),
-    start: str | None = typer.Option(None, "--start"),
+    start: str | None = typer.Option(None, "--start", help="First day (e.g. today, 03/12/2026)."),
     review: str | None = typer.Option(None, "--review", help="Review date (default: per config)."),
     snomed: str | None = typer.Option(None, "--snomed", help="SNOMED code (default: the category's)."),
 ) -> None:
@@ -509,7 +509,7 @@ def flag_end_cmd(
     ctx: typer.Context,
     flag_id: int = typer.Argument(...),
     on: str | None = typer.Option(None, "--on", help="Last day (default today)."),
-    reason: str | None = typer.Option(None, "--reason"),
+    reason: str | None = typer.Option(None, "--reason", help="Why, in a few words (kept in the record)."),
 ) -> None:
     """End a flag (kept in the record with its dates)."""
     f = get_practice(ctx).flags.end(acting_user(ctx), flag_id, on=parse_date(on, "--on"), reason=reason)
@@ -556,7 +556,7 @@ def adjustment_add_cmd(
 def adjustment_end_cmd(
     ctx: typer.Context,
     adjustment_id: int = typer.Argument(...),
-    on: str | None = typer.Option(None, "--on"),
+    on: str | None = typer.Option(None, "--on", help="The day it ends (default today)."),
 ) -> None:
     """End a reasonable adjustment."""
     a = get_practice(ctx).adjustments.end(acting_user(ctx), adjustment_id, on=parse_date(on, "--on"))

@@ -16,17 +16,17 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("refuse")
 def refuse_cmd(
     ctx: typer.Context,
-    given: str = typer.Option(..., "--given"),
-    family: str = typer.Option(..., "--family"),
+    given: str = typer.Option(..., "--given", help="Given name as the person gave it."),
+    family: str = typer.Option(..., "--family", help="Family name as the person gave it."),
     reason: str = typer.Option(
         ..., "--reason",
         help="outside_boundary | list_closed | special_allocation_scheme | "
              "other_reasonable_ground (never no ID, no address, immigration status or a "
              "protected characteristic)",
     ),
-    detail: str | None = typer.Option(None, "--detail"),
+    detail: str | None = typer.Option(None, "--detail", help="What happened, in a few words (never a forbidden ground)."),
     on: str | None = typer.Option(None, "--on", help="Date refused (default today)."),
-    dob: str | None = typer.Option(None, "--dob"),
+    dob: str | None = typer.Option(None, "--dob", help="Date of birth, if the person gave it (for the age-band breakdown)."),
     age: int | None = typer.Option(None, "--age", help="Age in years, if no date of birth."),
     age_band: str | None = typer.Option(None, "--age-band", help="0-15, 16-24, ... 65+."),
     ethnicity: str | None = typer.Option(

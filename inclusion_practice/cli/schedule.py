@@ -33,7 +33,7 @@ def sessions_cmd(
     ctx: typer.Context,
     start: str | None = typer.Option(None, "--from", help="First date (default today)."),
     end: str | None = typer.Option(None, "--to", help="Last date (default a week on)."),
-    clinician: str | None = typer.Option(None, "--clinician"),
+    clinician: str | None = typer.Option(None, "--clinician", help="Clinician code from practice.toml (e.g. dr-okafor)."),
 ) -> None:
     """List sessions with free slots."""
     for s in get_practice(ctx).schedule.sessions(
@@ -76,9 +76,9 @@ def cancel_session_cmd(
 @app.command("fhir")
 def fhir_cmd(
     ctx: typer.Context,
-    clinician: str = typer.Option(..., "--clinician"),
-    start: str | None = typer.Option(None, "--from"),
-    end: str | None = typer.Option(None, "--to"),
+    clinician: str = typer.Option(..., "--clinician", help="Clinician code from practice.toml (e.g. dr-okafor)."),
+    start: str | None = typer.Option(None, "--from", help="First day (e.g. 03/12/2026, today, +7d)."),
+    end: str | None = typer.Option(None, "--to", help="Last day (e.g. 31/12/2026, +28d)."),
 ) -> None:
     """Print a clinician's Schedule and Slots as a FHIR R4 collection Bundle."""
     from inclusion_practice.fhir.scheduling import schedule_resource, slot_resource
@@ -107,9 +107,9 @@ def find_cmd(
     end: str | None = typer.Option(None, "--to", help="Latest date."),
     double: bool = typer.Option(False, "--double", help="Two contiguous slots."),
     length: int | None = typer.Option(None, "--slots", help="Exactly this many contiguous slots."),
-    location: str | None = typer.Option(None, "--location"),
+    location: str | None = typer.Option(None, "--location", help="Site or partner code where the session is held."),
     channel: str | None = typer.Option(None, "--channel", help="in_person | telephone | video"),
-    limit: int = typer.Option(10, "--limit"),
+    limit: int = typer.Option(10, "--limit", help="At most this many results."),
 ) -> None:
     """Next free times that fit the patient's needs, and why each was offered."""
     ip = get_practice(ctx)
