@@ -9,6 +9,7 @@ import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
 from inclusion_practice.cli.dates import parse_date
+from inclusion_practice.cli.listing import check_format, emit_list, format_option
 from inclusion_practice.errors import InvalidInput, SlotJustTaken
 from inclusion_practice.services.appointments import AppointmentInfo
 
@@ -179,10 +180,19 @@ def list_cmd(
     ctx: typer.Context,
     day: str = typer.Option("today", "--day", help="The day (e.g. today, 03/12/2026)."),
     clinician: str | None = typer.Option(None, "--clinician", help="Clinician code from practice.toml (e.g. dr-okafor)."),
+    fmt: str = format_option(),
 ) -> None:
     """The day's appointments."""
+    check_format(fmt)
     d = parse_date(day, "--day")
     if d is None:
-        raise InvalidInput("--day", "give a date (YYYY-MM-DD) or today")
-    for a in get_practice(ctx).appointments.for_day(d, clinician):
-        typer.echo(_line(a))
+        raise InvalidInput("--day", "give a date (e.g. today, 03/12/2026)")
+    emit_list(fmt, get_practice(ctx).appointments.for_day(d, clinician),
+              ("id", "time", "end", "patient_id", "patient", "clinician", "mins", "status",
+               "channel", "interpreter"),
+              lambda a: {"id": a.id, "time": a.start, "end": a.end, "patient_id": a.patient_id,
+                         "patient": a.patient_name, "clinician": a.clinician, "mins": a.minutes,
+                         "status": a.status, "channel": a.channel,
+                         "interpreter": (f"{a.interpreter.language}: {a.interpreter.status}"
+                                         if a.interpreter else None)},
+              lambda items: map(_line, items), f"no appointments on {d}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.listing import check_format, emit_list, format_option
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -13,18 +17,24 @@ app = typer.Typer(no_args_is_help=True)
 def worklist_cmd(
     ctx: typer.Context,
     all_: bool = typer.Option(False, "--all", help="Include actions not yet due."),
+    fmt: str = format_option(),
 ) -> None:
     """Due DNA actions, highest outreach priority first."""
+    check_format(fmt)
     items = get_practice(ctx).dna.worklist(acting_user(ctx), include_later=all_)
-    if not items:
-        typer.echo("no DNA actions due")
-        return
-    for a in items:
-        typer.echo(
-            f"#{a.id:<5} due {a.due_date}  {a.priority_label:<8} {a.label:<32} "
-            f"patient {a.patient_id} {a.patient_name} [{a.policy}]"
-        )
-        typer.echo(f"        {a.rule}")
+
+    def lines(actions: list[Any]) -> Iterator[str]:
+        for a in actions:
+            yield (f"#{a.id:<5} due {a.due_date}  {a.priority_label:<8} {a.label:<32} "
+                   f"patient {a.patient_id} {a.patient_name} [{a.policy}]")
+            yield f"        {a.rule}"
+
+    emit_list(fmt, items, ("id", "due", "patient_id", "patient", "action", "policy", "priority",
+                           "rule"),
+              lambda a: {"id": a.id, "due": a.due_date, "patient_id": a.patient_id,
+                         "patient": a.patient_name, "action": a.label, "policy": a.policy,
+                         "priority": a.priority_label, "rule": a.rule},
+              lines, "no DNA actions due")
 
 
 @app.command("explain")

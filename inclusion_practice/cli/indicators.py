@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.listing import render
 from inclusion_practice.indicators.verification import code_warnings
 
 app = typer.Typer(no_args_is_help=True)
@@ -160,7 +161,7 @@ def run_cmd(
 
 
 WITHHELD_REASON = "held back from your role: on the register only through a restricted category"
-WORKLIST_FORMATS = ("table", "csv")
+WORKLIST_FORMATS = ("table", "csv", "json")
 
 
 @app.command("missing")
@@ -170,7 +171,7 @@ def missing_cmd(
     period: str = typer.Option(..., "--period", help="2025/26, 2025Q3 or a date range."),
     set_ref: str | None = typer.Option(None, "--set", help="Set id or TOML file."),
     limit: int = typer.Option(0, "--limit", help="Show at most this many (0: all)."),
-    fmt: str = typer.Option("table", "--format", help="table (the worklist) | csv (every "
+    fmt: str = typer.Option("table", "--format", help="table (the worklist) | csv | json (every "
                             "denominator patient, and the withheld count)"),
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
 ) -> None:
@@ -184,6 +185,15 @@ def missing_cmd(
         raise InvalidInput("--format", f"{fmt!r}: use one of {', '.join(WORKLIST_FORMATS)}")
     ip = get_practice(ctx)
     lists = ip.indicators.patients(acting_user(ctx), indicator_id, period, set_ref)
+    if fmt == "json":
+        out_rows = [{"status": p.status, "patient_id": p.patient_id, "name": p.name,
+                     "due": p.due, "last_done": p.last_done, "reason": p.reason, "count": 1}
+                    for p in (*lists.missing, *lists.excepted, *lists.numerator)]
+        out_rows.append({"status": "withheld", "reason": WITHHELD_REASON,
+                         "count": lists.withheld})
+        _emit(render(out_rows, ("status", "patient_id", "name", "due", "last_done", "reason",
+                                "count"), "json"), out)
+        return
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.listing import check_format, emit_list, format_option
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -13,22 +17,30 @@ app = typer.Typer(no_args_is_help=True)
 def due_cmd(
     ctx: typer.Context,
     days: int = typer.Option(1, "--days", help="Tomorrow and the days after: how many days."),
+    fmt: str = format_option(),
 ) -> None:
     """Interpreters to book (and to cancel) for the coming days."""
+    check_format(fmt)
     rows = get_practice(ctx).interpreters.due(days)
-    if not rows:
-        typer.echo("nothing to book or cancel")
-        return
-    for d in rows:
-        extra = ", ".join(
-            x for x in (d.dialect, d.interpreter_gender and f"{d.interpreter_gender} interpreter",
-                        d.agency_ref and f"ref {d.agency_ref}") if x
-        )
-        typer.echo(
-            f"{d.status.upper():<9} {d.start:%a %d %b %H:%M} ({d.minutes} min) {d.language:<4} "
-            f"{d.mode:<15} appt {d.appointment_id} {d.patient_name} with {d.clinician}"
-            + (f" [{extra}]" if extra else "")
-        )
+
+    def lines(due: list[Any]) -> Iterator[str]:
+        for d in due:
+            extra = ", ".join(
+                x for x in (d.dialect, d.interpreter_gender and f"{d.interpreter_gender} interpreter",
+                            d.agency_ref and f"ref {d.agency_ref}") if x
+            )
+            yield (f"{d.status.upper():<9} {d.start:%a %d %b %H:%M} ({d.minutes} min) "
+                   f"{d.language:<4} {d.mode:<15} appt {d.appointment_id} {d.patient_name} "
+                   f"with {d.clinician}" + (f" [{extra}]" if extra else ""))
+
+    emit_list(fmt, rows, ("when", "appointment_id", "patient", "language", "dialect", "mode",
+                          "mins", "to_do", "agency_ref", "clinician", "interpreter_gender"),
+              lambda d: {"when": d.start, "appointment_id": d.appointment_id,
+                         "patient": d.patient_name, "language": d.language,
+                         "dialect": d.dialect, "mode": d.mode, "mins": d.minutes,
+                         "to_do": d.status, "agency_ref": d.agency_ref,
+                         "clinician": d.clinician, "interpreter_gender": d.interpreter_gender},
+              lines, "nothing to book or cancel")
 
 
 @app.command("note")

@@ -8,11 +8,13 @@ for clinicians; everyone sees the needs that follow from them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
 from inclusion_practice.cli.dates import parse_date
+from inclusion_practice.cli.listing import check_format, emit_list, format_option
 from inclusion_practice.domain.addresses import CorrespondenceKind
 from inclusion_practice.domain.languages import language_name
 from inclusion_practice.domain.needs import AccessNeeds
@@ -33,6 +35,16 @@ def _dob(p: PatientListItem | PatientView) -> str:
         r = p.record
         return f"{r.date_of_birth.year} (estimated)" if r.dob_estimated else str(r.date_of_birth)
     return f"{p.date_of_birth.year} (estimated)" if p.dob_estimated else str(p.date_of_birth)
+
+
+FLAG_COLUMNS = ("id", "patient_id", "category", "label", "subcategory", "start", "end", "review",
+                "source", "recorded_by", "end_reason")
+
+
+def _flag_row(f: FlagRecord) -> dict[str, object]:
+    return {"id": f.id, "patient_id": f.patient_id, "category": f.category, "label": f.label,
+            "subcategory": f.subcategory, "start": f.start, "end": f.end, "review": f.review,
+            "source": f.source, "recorded_by": f.recorded_by, "end_reason": f.end_reason}
 
 
 def _flag_line(f: FlagRecord) -> str:
@@ -219,24 +231,31 @@ def find_cmd(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="Name, NHS number, #id or date of birth."),
     limit: int = typer.Option(20, "--limit", help="At most this many results."),
+    fmt: str = format_option(),
 ) -> None:
     """Search (accents, hyphens and spacing ignored). Shows what your role may see."""
+    check_format(fmt)
     items = get_practice(ctx).patients.find(acting_user(ctx), text, limit=limit)
-    if not items:
-        typer.echo("no patients found")
-        return
-    for it in items:
-        nhs = format_nhs_number(it.nhs_number) if it.nhs_number else "no NHS number"
-        reg = "registered" if it.registered_today else "not registered"
-        extra = []
-        if it.flag_labels:
-            extra.append("flags: " + ", ".join(it.flag_labels))
-        if it.needs:
-            extra.append("needs: " + ", ".join(it.needs))
-        typer.echo(
-            f"{it.id:>6}  {it.display_name}  born {_dob(it)}  {it.sex.value}  {nhs}  {reg}"
-            + ("  — " + "; ".join(extra) if extra else "")
-        )
+
+    def lines(found: list[PatientListItem]) -> Iterator[str]:
+        for it in found:
+            nhs = format_nhs_number(it.nhs_number) if it.nhs_number else "no NHS number"
+            reg = "registered" if it.registered_today else "not registered"
+            extra = []
+            if it.flag_labels:
+                extra.append("flags: " + ", ".join(it.flag_labels))
+            if it.needs:
+                extra.append("needs: " + ", ".join(it.needs))
+            yield (f"{it.id:>6}  {it.display_name}  born {_dob(it)}  {it.sex.value}  {nhs}  {reg}"
+                   + ("  — " + "; ".join(extra) if extra else ""))
+
+    emit_list(fmt, items, ("id", "name", "born", "born_estimated", "sex", "nhs_number",
+                           "registered", "flags", "needs"),
+              lambda it: {"id": it.id, "name": it.display_name, "born": it.date_of_birth,
+                          "born_estimated": it.dob_estimated, "sex": it.sex,
+                          "nhs_number": it.nhs_number, "registered": it.registered_today,
+                          "flags": list(it.flag_labels), "needs": list(it.needs)},
+              lines, "no patients found")
 
 
 @app.command("show")
@@ -521,23 +540,23 @@ def flag_list_cmd(
     ctx: typer.Context,
     patient_id: int = typer.Argument(...),
     all_flags: bool = typer.Option(False, "--all", help="Include ended flags."),
+    fmt: str = format_option(),
 ) -> None:
     """A patient's flags that your role may see."""
+    check_format(fmt)
     flags = get_practice(ctx).flags.list(acting_user(ctx), patient_id, include_ended=all_flags)
-    if not flags:
-        typer.echo("no flags you can see")
-    for f in flags:
-        typer.echo(_flag_line(f))
+    emit_list(fmt, flags, FLAG_COLUMNS, _flag_row, lambda fs: map(_flag_line, fs),
+              "no flags you can see")
 
 
 @flag_app.command("due")
-def flag_due_cmd(ctx: typer.Context) -> None:
+def flag_due_cmd(ctx: typer.Context, fmt: str = format_option()) -> None:
     """Flags due for review (that your role may see)."""
+    check_format(fmt)
     flags = get_practice(ctx).flags.due_for_review(acting_user(ctx))
-    if not flags:
-        typer.echo("no flags due for review")
-    for f in flags:
-        typer.echo(f"patient {f.patient_id}: " + _flag_line(f))
+    emit_list(fmt, flags, FLAG_COLUMNS, _flag_row,
+              lambda fs: (f"patient {f.patient_id}: " + _flag_line(f) for f in fs),
+              "no flags due for review")
 
 
 @adjust_app.command("add")
@@ -567,15 +586,18 @@ def adjustment_end_cmd(
 def health_checks_cmd(
     ctx: typer.Context,
     days: int = typer.Option(7, "--days", help="Due within this many days (overdue always shown)."),
+    fmt: str = format_option(),
 ) -> None:
     """New-patient health checks to offer: overdue first."""
+    check_format(fmt)
     due = get_practice(ctx).patients.health_checks_due(acting_user(ctx), within_days=days)
-    if not due:
-        typer.echo("no new-patient health checks due")
-    for d in due:
-        mark = "OVERDUE " if d.overdue else ""
-        typer.echo(f"{mark}{d.due_date:%Y-%m-%d}  #{d.patient_id:<7} {d.display_name}"
-                   f"  (registered {d.registered_on:%Y-%m-%d})")
+    emit_list(fmt, due, ("due", "overdue", "patient_id", "patient", "registered"),
+              lambda d: {"due": d.due_date, "overdue": d.overdue, "patient_id": d.patient_id,
+                         "patient": d.display_name, "registered": d.registered_on},
+              lambda ds: (f"{'OVERDUE ' if d.overdue else ''}{d.due_date:%Y-%m-%d}  "
+                          f"#{d.patient_id:<7} {d.display_name}  "
+                          f"(registered {d.registered_on:%Y-%m-%d})" for d in ds),
+              "no new-patient health checks due")
 
 
 @app.command("health-check-done")

@@ -3,10 +3,13 @@ registered on a date."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
 from inclusion_practice.cli.dates import parse_date
+from inclusion_practice.cli.listing import check_format, emit_list, format_option, render
 from inclusion_practice.domain.periods import financial_year_of, parse_period
 from inclusion_practice.errors import InvalidInput
 
@@ -65,8 +68,10 @@ def refusals_cmd(
     by: str | None = typer.Option(
         None, "--by", help="reason | age | ethnicity (or several, comma separated): one table."
     ),
+    fmt: str = format_option(),
 ) -> None:
     """Refusals by reason and age band for the commissioner (managers), or --list them."""
+    check_format(fmt)
     ip = get_practice(ctx)
     if year and period:
         raise InvalidInput("--period", "give --year or --period, not both")
@@ -74,16 +79,33 @@ def refusals_cmd(
         else financial_year_of(ip.clock.today())
     if list_them:
         rows = ip.refusals.list(acting_user(ctx), p, unsent_only=unsent)
-        if not rows:
-            typer.echo(f"no refusals in {p.label}")
-        for r in rows:
-            sent = f"sent {r.written_reason_sent_on}" if r.written_reason_sent_on else (
-                "OVERDUE" if r.overdue_on(ip.clock.today()) else f"due {r.written_reason_due}")
-            typer.echo(f"{r.id:>5}  {r.refused_on}  {r.given_name} {r.family_name}  "
-                       f"{r.reason.value}  {sent}")
+        today = ip.clock.today()
+
+        def sent(r: Any) -> str:
+            return f"sent {r.written_reason_sent_on}" if r.written_reason_sent_on else (
+                "OVERDUE" if r.overdue_on(today) else f"due {r.written_reason_due}")
+
+        emit_list(fmt, rows, ("id", "refused_on", "given_name", "family_name", "reason",
+                              "written_reason_due", "written_reason_sent_on", "overdue"),
+                  lambda r: {"id": r.id, "refused_on": r.refused_on, "given_name": r.given_name,
+                             "family_name": r.family_name, "reason": r.reason,
+                             "written_reason_due": r.written_reason_due,
+                             "written_reason_sent_on": r.written_reason_sent_on,
+                             "overdue": r.overdue_on(today)},
+                  lambda rs: (f"{r.id:>5}  {r.refused_on}  {r.given_name} {r.family_name}  "
+                              f"{r.reason.value}  {sent(r)}" for r in rs),
+                  f"no refusals in {p.label}")
         return
     if by is not None:
         table = ip.refusals.breakdown(acting_user(ctx), p, by)
+        if fmt != "table":
+            typer.echo(render([{"reason": r.reason, "age_band": r.age_band,
+                                "ethnic_category": r.ethnic_category,
+                                "ethnic_label": r.ethnic_label, "count": r.count}
+                               for r in table],
+                              ("reason", "age_band", "ethnic_category", "ethnic_label", "count"),
+                              fmt), nl=False)
+            return
         typer.echo(f"registration refusals {p.label} ({p.start} to {p.end}) by {by}:")
         for row in table:
             cells = [c for c in (row.reason, row.age_band,
@@ -95,6 +117,12 @@ def refusals_cmd(
         typer.echo(f"  {'total':<60} {sum(r.count for r in table)}")
         return
     s = ip.refusals.summary(acting_user(ctx), p)
+    if fmt != "table":
+        groups = ([{"group": "reason", "value": k, "count": n} for k, n in s.by_reason.items()]
+                  + [{"group": "age_band", "value": k, "count": n}
+                     for k, n in s.by_age_band.items()])
+        typer.echo(render(groups, ("group", "value", "count"), fmt), nl=False)
+        return
     typer.echo(f"registration refusals {s.period.label} ({s.period.start} to {s.period.end}): {s.total}")
     typer.echo("by reason:")
     for reason, n in s.by_reason.items():

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
 from inclusion_practice.cli.dates import parse_date
+from inclusion_practice.cli.listing import check_format, emit_list, format_option
 from inclusion_practice.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
@@ -34,15 +37,22 @@ def sessions_cmd(
     start: str | None = typer.Option(None, "--from", help="First date (default today)."),
     end: str | None = typer.Option(None, "--to", help="Last date (default a week on)."),
     clinician: str | None = typer.Option(None, "--clinician", help="Clinician code from practice.toml (e.g. dr-okafor)."),
+    fmt: str = format_option(),
 ) -> None:
     """List sessions with free slots."""
-    for s in get_practice(ctx).schedule.sessions(
-        parse_date(start, "--from"), parse_date(end, "--to"), clinician
-    ):
-        typer.echo(
-            f"{s.id:>5}  {s.date:%a %d %b} {s.start_time:%H:%M}-{s.end_time:%H:%M}  "
-            f"{s.clinician:<15} {s.location:<19} {s.slot_type:<9} {s.free_count}/{s.slot_count} free"
-        )
+    check_format(fmt)
+    sessions = get_practice(ctx).schedule.sessions(
+        parse_date(start, "--from"), parse_date(end, "--to"), clinician)
+    emit_list(fmt, sessions, ("id", "date", "start", "end", "clinician", "location", "slot_type",
+                              "free", "slots"),
+              lambda s: {"id": s.id, "date": s.date, "start": f"{s.start_time:%H:%M}",
+                         "end": f"{s.end_time:%H:%M}", "clinician": s.clinician,
+                         "location": s.location, "slot_type": s.slot_type,
+                         "free": s.free_count, "slots": s.slot_count},
+              lambda items: (f"{s.id:>5}  {s.date:%a %d %b} {s.start_time:%H:%M}-"
+                             f"{s.end_time:%H:%M}  {s.clinician:<15} {s.location:<19} "
+                             f"{s.slot_type:<9} {s.free_count}/{s.slot_count} free"
+                             for s in items), "no sessions in those dates")
 
 
 @app.command("slots")
@@ -110,23 +120,29 @@ def find_cmd(
     location: str | None = typer.Option(None, "--location", help="Site or partner code where the session is held."),
     channel: str | None = typer.Option(None, "--channel", help="in_person | telephone | video"),
     limit: int = typer.Option(10, "--limit", help="At most this many results."),
+    fmt: str = format_option(),
 ) -> None:
     """Next free times that fit the patient's needs, and why each was offered."""
+    check_format(fmt)
     ip = get_practice(ctx)
     needs = ip.appointments.needs(patient)
-    if needs.summary():
+    if needs.summary() and fmt == "table":
         typer.echo("needs: " + "; ".join(needs.summary()))
     offers = ip.appointments.find_slots(
         patient, clinician=clinician, date_from=parse_date(start, "--from"),
         date_to=parse_date(end, "--to"), double=double, length=length, location=location,
         channel=channel, limit=limit,
     )
-    if not offers:
-        typer.echo("no free time fits: widen the dates, or try any clinician")
-        return
-    for o in offers:
-        ids = " ".join(f"--slot {i}" for i in o.slot_ids)
-        typer.echo(
-            f"{o.start:%a %d %b %H:%M}-{o.end:%H:%M}  {o.clinician:<15} {o.location:<19} {ids}"
-        )
-        typer.echo(f"    why: {'; '.join(o.reasons)}")
+
+    def lines(found: list[Any]) -> Iterator[str]:
+        for o in found:
+            ids = " ".join(f"--slot {i}" for i in o.slot_ids)
+            yield f"{o.start:%a %d %b %H:%M}-{o.end:%H:%M}  {o.clinician:<15} {o.location:<19} {ids}"
+            yield f"    why: {'; '.join(o.reasons)}"
+
+    emit_list(fmt, offers, ("when", "end", "mins", "clinician", "where", "slot_ids", "why"),
+              lambda o: {"when": o.start, "end": o.end,
+                         "mins": int((o.end - o.start).total_seconds() // 60),
+                         "clinician": o.clinician, "where": o.location,
+                         "slot_ids": list(o.slot_ids), "why": list(o.reasons)},
+              lines, "no free time fits: widen the dates, or try any clinician")

@@ -7,6 +7,7 @@ import getpass
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.listing import check_format, emit_list, format_option
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -33,10 +34,15 @@ def add_cmd(
 
 
 @app.command("list")
-def list_cmd(ctx: typer.Context) -> None:
+def list_cmd(ctx: typer.Context, fmt: str = format_option()) -> None:
     """List users and roles."""
-    for u in get_practice(ctx).users.list():
-        typer.echo(f"{u.username:<16} {u.role.value:<13} {u.display_name}{'' if u.active else ' (ended)'}")
+    check_format(fmt)
+    emit_list(fmt, get_practice(ctx).users.list(),
+              ("username", "role", "name", "active"),
+              lambda u: {"username": u.username, "role": u.role, "name": u.display_name,
+                         "active": u.active},
+              lambda us: (f"{u.username:<16} {u.role.value:<13} {u.display_name}"
+                          f"{'' if u.active else ' (ended)'}" for u in us), "no users")
 
 
 @app.command("end")
