@@ -363,12 +363,19 @@ def test_the_report_command_writes_every_output_and_shows_progress(
     monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
     monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
     use_cli_password(monkeypatch)
+    import inclusion_practice.cli.progress as progress_module
+
+    stages: list[str] = []
+    monkeypatch.setattr(progress_module, "wanted", lambda **_: True)  # as if at a terminal
+    monkeypatch.setattr(progress_module.Reporter, "stage",
+                        lambda self, name: stages.append(name))
     code = main(["--db", demo.db.url, "--as", "manager1", "report", "pctms", "--period", "2025/26",
                  "--out", "p.pdf", "--csv", "p.csv", "--json", "p.json", "--fhir", "p.fhir.json",
                  "--creation-date", "2026-04-30T09:00"])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "running indicators for 2025/26" in out.err
+    assert "running indicators for 2025/26" in stages
+    assert any("PDF" in s or "pdf" in s for s in stages), stages
     for name in ("p.pdf", "p.csv", "p.json", "p.fhir.json"):
         assert (tmp_path / name).stat().st_size > 0
     assert "PCTMS" in pdf_text((tmp_path / "p.pdf").read_bytes())

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.progress import progress, wanted
 
 app = typer.Typer(no_args_is_help=True)
 token_app = typer.Typer(no_args_is_help=True)
@@ -36,13 +35,8 @@ def import_cmd(
     ip = get_practice(ctx)
     actor = acting_user(ctx)
     imp = FhirImporter(ip.services)
-    if quiet or not sys.stderr.isatty():
-        reports = imp.import_files(actor, files)
-    else:
-        bar_cm: Any = typer.progressbar(length=None, label="resources", file=sys.stderr,
-                                        show_pos=True)
-        with bar_cm as bar:
-            reports = imp.import_files(actor, files, progress=bar.update)
+    with progress("importing resources", show=wanted(quiet=quiet)) as bar:
+        reports = imp.import_files(actor, files, progress=bar.advance if bar.shown else None)
     problems = 0
     for report in reports:
         typer.echo(report.summary())
@@ -67,6 +61,7 @@ def export_cmd(
                               "MeasureReport (default: all but MeasureReport)."),
     period: str | None = typer.Option(None, "--period", help="MeasureReports for this period "
                                                              "(e.g. 2025/26)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Export Patient, Flag, Schedule, Slot, Appointment (and MeasureReport) as FHIR R4."""
     from inclusion_practice.errors import InvalidInput
@@ -83,12 +78,14 @@ def export_cmd(
     flt = ExportFilter(types=chosen, since=since_day,
                        patient_ids=tuple(patient) if patient else None, measure_period=period)
     ex = FhirExporter(ip.services)
-    if ndjson:
-        summary = ex.write_ndjson(actor, out, flt)
-    else:
-        if out.suffix.lower() != ".json":
-            raise InvalidInput("--out", "a Bundle is written to a .json file (or use --ndjson)")
-        summary = ex.write_bundle(actor, out, flt)
+    if not ndjson and out.suffix.lower() != ".json":
+        raise InvalidInput("--out", "a Bundle is written to a .json file (or use --ndjson)")
+    with progress(f"exporting to {out}", show=wanted(quiet=quiet)) as bar:
+        tick = bar.advance if bar.shown else None
+        if ndjson:
+            summary = ex.write_ndjson(actor, out, flt, progress=tick)
+        else:
+            summary = ex.write_bundle(actor, out, flt, progress=tick)
     for line in summary.lines():
         typer.echo(line)
 

@@ -109,7 +109,10 @@ def run_cmd(
         raise InvalidInput("--format", f"{fmt!r}: use one of {', '.join(FORMATS)}")
     ip = get_practice(ctx)
     actor = acting_user(ctx)
-    res = ip.indicators.run(actor, period, set_ref, engine=engine)
+    from inclusion_practice.cli.progress import progress, wanted
+
+    with progress(f"running indicators for {period}", show=wanted(fmt=fmt)):
+        res = ip.indicators.run(actor, period, set_ref, engine=engine)
     if fmt == "table":
         _emit(_table(res), out)
     elif fmt == "csv":

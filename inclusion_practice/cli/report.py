@@ -59,22 +59,23 @@ def _run(
     fixed_date = _creation_date(creation_date)
     if fhir is not None and publishable:
         raise InvalidInput("--fhir", "the FHIR Bundle carries exact counts; leave out --publishable")
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        typer.echo(f"[{time.perf_counter() - started:6.1f}s] {message}", err=True)
+    from inclusion_practice.cli.progress import progress as progress_bar
+    from inclusion_practice.cli.progress import wanted
 
     ip = get_practice(ctx)
     actor = acting_user(ctx)
     if out is not None:  # check folders before the slow part
         Outputs(out, csv, json_path, fhir).check()
     service = ReturnsService(ip)
-    figures = service.build(actor, kind, period, publishable=publishable,
-                            indicator_set=indicator_set, with_trend=not no_trend,
-                            progress=progress, creation_date=fixed_date)
-    outputs = Outputs(out or Path(f"{figures.file_stem}.pdf"), csv, json_path, fhir)
-    written = service.write(figures, outputs, progress=progress)
-    progress("finished")
+    started = time.perf_counter()
+    with progress_bar(f"{kind.value} return", show=wanted()) as bar:
+        figures = service.build(actor, kind, period, publishable=publishable,
+                                indicator_set=indicator_set, with_trend=not no_trend,
+                                progress=bar.stage, creation_date=fixed_date)
+        outputs = Outputs(out or Path(f"{figures.file_stem}.pdf"), csv, json_path, fhir)
+        written = service.write(figures, outputs, progress=bar.stage)
+    if bar.shown:
+        typer.echo(f"made in {time.perf_counter() - started:.1f}s", err=True)
     total = figures.current
     typer.echo(f"{figures.title}, {figures.practice.name} ({figures.practice.ods_code}), "
                f"{figures.period.label}"
