@@ -435,3 +435,16 @@ def test_a_name_typed_in_arabic_script_is_offered_as_the_patient_registered_in_l
     with pytest.raises(PossibleDuplicates):
         ip.patients.register(rec, arabic)
     assert counts(ip) == before
+
+
+def test_reception_finds_a_patient_by_the_date_of_birth_typed_day_first(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    rec = actors["receptionist"]
+    p = ip.patients.register(rec, NewPatient(
+        given_name="Amara", family_name="Okoye", date_of_birth=dt.date(1990, 12, 3),
+        sex="female")).patient
+    for typed in ("03/12/1990", "3/12/90", "1990-12-03", "03.12.1990"):
+        assert [x.id for x in ip.patients.find(rec, typed)] == [p.id], typed
+    with pytest.raises(InvalidInput, match="text"):
+        ip.patients.find(rec, "31/02/1990")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
 
 from inclusion_practice.cli.app import acting_user, get_practice
+from inclusion_practice.cli.dates import parse_date
 from inclusion_practice.cli.progress import progress, wanted
 
 app = typer.Typer(no_args_is_help=True)
@@ -54,7 +54,7 @@ def export_cmd(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="A .json file (Bundle) or, with --ndjson, a folder."),
     ndjson: bool = typer.Option(False, "--ndjson", help="One NDJSON file per resource type."),
-    since: str | None = typer.Option(None, "--since", help="Only changes/events from YYYY-MM-DD."),
+    since: str | None = typer.Option(None, "--since", help="Only changes/events from this day (e.g. 01/04/2026)."),
     patient: list[int] = typer.Option([], "--patient", help="Only this patient (repeatable)."),
     types: str | None = typer.Option(
         None, "--types", help="Comma-separated: Patient,Flag,Schedule,Slot,Appointment,"
@@ -69,10 +69,7 @@ def export_cmd(
 
     ip = get_practice(ctx)
     actor = acting_user(ctx)
-    try:
-        since_day = dt.date.fromisoformat(since) if since else None
-    except ValueError:
-        raise InvalidInput("--since", f"{since!r} is not a date YYYY-MM-DD") from None
+    since_day = parse_date(since, "--since")
     chosen = tuple(t.strip() for t in types.split(",")) if types else tuple(
         t for t in EXPORT_TYPES if t != "MeasureReport" or period)
     flt = ExportFilter(types=chosen, since=since_day,

@@ -116,7 +116,7 @@ def register_cmd(
     given: str = typer.Option(..., "--given", help="Given name(s)."),
     family: str = typer.Option(..., "--family", help="Family name."),
     sex: str = typer.Option(..., "--sex", help="Sex/gender as recorded: female | male | other | unknown."),
-    dob: str | None = typer.Option(None, "--dob", help="Date of birth YYYY-MM-DD."),
+    dob: str | None = typer.Option(None, "--dob", help="Date of birth: 03/12/1990 or 1990-12-03."),
     dob_estimated: bool = typer.Option(False, "--dob-estimated", help="The date of birth is a guess."),
     estimated_year: int | None = typer.Option(
         None, "--estimated-year", help="Unknown date of birth: recorded as 1 January, estimated."

@@ -137,11 +137,11 @@ def refusals_cmd(
 @app.command("registered-on")
 def registered_on_cmd(
     ctx: typer.Context,
-    day: str = typer.Argument(..., help="YYYY-MM-DD, e.g. 2026-03-31."),
+    day: str = typer.Argument(..., help="The day: 31/03/2026, 2026-03-31 or today."),
 ) -> None:
     """How many patients were registered on a date (any registration type)."""
     d = parse_date(day, "day")
     if d is None:
-        raise InvalidInput("day", "give a date (YYYY-MM-DD)")
+        raise InvalidInput("day", "give a date (e.g. 31/03/2026)")
     ids = get_practice(ctx).patients.registered_on(d)
     typer.echo(f"{len(ids)} patients registered on {d}")

@@ -195,7 +195,7 @@ def audit_access_cmd(
 def audit_sign_ins_cmd(
     ctx: typer.Context,
     user: str | None = typer.Option(None, "--user", help="Only attempts for this username."),
-    since: str | None = typer.Option(None, "--since", help="Only attempts on or after YYYY-MM-DD."),
+    since: str | None = typer.Option(None, "--since", help="Only attempts on or after this day (e.g. 01/12/2026)."),
     limit: int = typer.Option(1000, "--limit", help="At most this many rows (newest first)."),
 ) -> None:
     """Every recorded sign-in attempt, newest first (managers and admins)."""

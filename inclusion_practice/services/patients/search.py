@@ -7,6 +7,7 @@ flags reach clinical roles only; every role sees the needs that follow from them
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.dates import parse_day
 from inclusion_practice.domain.names import fold
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.nhs_number import (
@@ -222,7 +224,7 @@ class SearchMixin(PatientServiceBase):
 
     @logged_read("patient.find", lambda items, _a: [i.id for i in items])
     def find(self, actor: Actor | None, text: str, *, limit: int = 20) -> list[PatientListItem]:
-        """Search by NHS number, ``#id``, date of birth (YYYY-MM-DD) or name (accent-, hyphen-
+        """Search by NHS number, ``#id``, date of birth (``03/12/1990`` or ISO) or name (accent-, hyphen-
         and spacing-insensitive, fuzzy). Results carry only the flags the role may see."""
         role = reader_role(actor)
         query = " ".join((text or "").split())
@@ -238,10 +240,10 @@ class SearchMixin(PatientServiceBase):
             elif digits.isdigit() and len(digits) == 10:
                 number = normalise_nhs_number(digits, "text")
                 rows = list(s.exec(select(Patient).where(Patient.nhs_number == number)).all())
-            elif _is_date(query):
+            elif (born := _as_date(query, self._clock.today())) is not None:
                 rows = list(
                     s.exec(
-                        select(Patient).where(Patient.date_of_birth == dt.date.fromisoformat(query))
+                        select(Patient).where(Patient.date_of_birth == born)
                         .order_by(col(Patient.family_name))
                     ).all()
                 )
@@ -287,9 +289,11 @@ class SearchMixin(PatientServiceBase):
 
 
 
-def _is_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+
+
+def _as_date(text: str, today: dt.date) -> dt.date | None:
+    """A date of birth as reception types it (``03/12/1990``, ``3/12/90``, ``1990-12-03``)."""
+    if not _DATE_LIKE.match(text):
+        return None
+    return parse_day(text, "text", today=today)
