@@ -31,6 +31,15 @@ READS: dict[str, Callable[[InclusionPractice, Actor, int], Any]] = {
 }
 
 
+MANAGER_READS: dict[str, Callable[[InclusionPractice, Actor, int], Any]] = {
+    "fhir.export": lambda ip, a, p: list(ip.fhir.exporter().resources(a)),
+    "indicators.worklist": lambda ip, a, p: ip.indicators.patients(a, "IH001", "2026/27"),
+    "indicators.explain": lambda ip, a, p: ip.indicators.explain(a, "IH001", p, "2026/27"),
+    "patient.health_checks": lambda ip, a, p: ip.patients.health_checks_due(a, within_days=60),
+}
+"""Reads that list or export patients for practice work (managers): logged the same way."""
+
+
 @pytest.fixture
 def patient(ip: InclusionPractice, actors: dict[str, Actor]) -> int:
     pid = ip.patients.register(actors["receptionist"], zofia()).patient.id
@@ -54,6 +63,18 @@ def test_every_read_path_records_who_looked_at_whom(
     assert latest.at == ip.clock.now()
     expected = "patient.show" if purpose == "fhir.patient_bundle" else purpose
     assert any(r.purpose.startswith(expected.split(".")[0]) for r in log[before:])
+
+
+@pytest.mark.parametrize("purpose", sorted(MANAGER_READS))
+def test_exports_worklists_and_explanations_are_logged_too(
+    ip: InclusionPractice, actors: dict[str, Actor], patient: int, purpose: str
+) -> None:
+    reader = actors["manager"]
+    before = len(ip.access_log.for_patient(reader, patient))
+    MANAGER_READS[purpose](ip, reader, patient)
+    log = ip.access_log.for_patient(reader, patient)
+    assert [r.purpose for r in log[before:]].count(purpose) >= 1, [r.purpose for r in log]
+    assert all(r.actor == reader.username for r in log[before:])
 
 
 def test_the_log_answers_for_one_patient_and_for_one_user(

@@ -8,7 +8,7 @@ see: flags through the one visibility policy (:func:`services.flags.visible_flag
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -19,6 +19,7 @@ from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.patient_record import FlagRecord, PatientRecord
 from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.services.access import require
+from inclusion_practice.services.access_log import record_access
 from inclusion_practice.services.appointments import AppointmentInfo, appointment_info
 from inclusion_practice.services.flags import visible_flags
 from inclusion_practice.services.patients import record_from_row
@@ -56,16 +57,24 @@ class ExportService:
     def reader(self, actor: Actor | None,
                permission: Permission = Permission.EXPORT_DATA) -> ExportReader:
         """A reader for ``actor``, refused here if the role lacks ``permission``."""
-        return ExportReader(self._db, self._config, require(actor, permission))
+        role = require(actor, permission)
+        assert actor is not None
+        return ExportReader(self._db, self._config, actor, role)
 
 
 class ExportReader:
-    """Paged reads of everything an export writes, for one role."""
+    """Paged reads of everything an export writes, for one role. Each page of patient records
+    read is written to the access log ("fhir.export"), so an export shows up when someone asks
+    who has seen a person's record."""
 
-    def __init__(self, db: Database, config: PracticeConfig, role: Role) -> None:
+    def __init__(self, db: Database, config: PracticeConfig, actor: Actor, role: Role) -> None:
         self._db = db
         self._config = config
+        self._actor = actor
         self.role = role
+
+    def _log(self, patient_ids: Iterable[int]) -> None:
+        record_access(self._db, self._actor, "fhir.export", patient_ids)
 
     def _patient_rows(self, scope: ExportScope) -> Iterator[tuple[UnitOfWork, list[Patient]]]:
         last = 0
@@ -93,14 +102,18 @@ class ExportReader:
                 .order_by(col(Registration.start_date), col(Registration.id))
             ).all():
                 regs.setdefault(reg.patient_id, []).append(reg)
-            yield [record_from_row(row, regs.get(int(row.id or 0), [])) for row in rows]
+            page = [record_from_row(row, regs.get(int(row.id or 0), [])) for row in rows]
+            self._log(ids)
+            yield page
 
     def flag_pages(self, patient_ids: Sequence[int] | None) -> Iterator[dict[int, list[FlagRecord]]]:
         """The flags this role may see, ended ones included, a page of patients at a time."""
         for uow, rows in self._patient_rows(ExportScope(
                 tuple(patient_ids) if patient_ids is not None else None)):
-            yield visible_flags(uow.session, self._config, self.role,
-                                [int(r.id or 0) for r in rows], include_ended=True)
+            flags = visible_flags(uow.session, self._config, self.role,
+                                  [int(r.id or 0) for r in rows], include_ended=True)
+            self._log(pid for pid, found in flags.items() if found)
+            yield flags
 
     def _sessions(self, uow: UnitOfWork, since: dt.date | None) -> list[ClinicSession]:
         stmt = select(ClinicSession)
@@ -166,5 +179,6 @@ class ExportReader:
                 if not rows:
                     return
                 infos = [appointment_info(uow, r) for r in rows]
+            self._log(a.patient_id for a in infos)
             yield infos
             last = int(rows[-1].id or 0)

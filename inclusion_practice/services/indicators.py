@@ -40,6 +40,7 @@ from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTa
 from inclusion_practice.indicators.sql_engine import SqlEngine
 from inclusion_practice.indicators.sql_loaders import load_records, patient_names, registered_count
 from inclusion_practice.services.access import require
+from inclusion_practice.services.access_log import logged_read
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database
 from inclusion_practice.storage.tables import Flag
@@ -248,6 +249,7 @@ class IndicatorService:
 
     # ----------------------------------------------------------------- patients
 
+    @logged_read("indicators.worklist", lambda lists, _a: [p.patient_id for p in lists.denominator])
     def patients(
         self,
         actor: Actor | None,
@@ -299,6 +301,7 @@ class IndicatorService:
         with self._db.connection() as conn:
             return self._visible(role, ind, SqlEngine(conn).outcomes(ind_set, ind.id, per), per.end)
 
+    @logged_read("indicators.explain", lambda explanation, _a: [explanation.patient_id])
     def explain(
         self,
         actor: Actor | None,

@@ -11,6 +11,7 @@ from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.services.access import require
+from inclusion_practice.services.access_log import logged_read
 from inclusion_practice.services.patients.base import PatientServiceBase, reader_role
 from inclusion_practice.services.patients.rows import (
     HEALTH_CHECK_TASK,
@@ -36,6 +37,7 @@ class HealthCheckDue:
 class HealthChecksMixin(PatientServiceBase):
     """The health checks due and recording one done."""
 
+    @logged_read("patient.health_checks", lambda due, _a: [d.patient_id for d in due])
     def health_checks_due(
         self, actor: Actor | None, *, within_days: int = 7, on: dt.date | None = None
     ) -> list[HealthCheckDue]:
