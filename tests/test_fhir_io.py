@@ -493,3 +493,42 @@ def test_an_imported_appointment_follows_the_appointment_books_rules(
     problem, = report.problems
     assert problem.code == "conflict" and "already booked" in problem.reason
     assert counts(ip)["appointment"] == before["appointment"]
+
+
+MALFORMED: list[tuple[dict[str, Any], str]] = [
+    (patient("m1", identifier=True), "identifier"),
+    (patient("m2", identifier=[True]), "identifier"),
+    ({"resourceType": "Patient", "id": ["x"], "name": "bob"}, "id"),
+    ({**observation(7), "code": True}, "code"),
+    ({**observation(8), "subject": "Patient/p1"}, "subject"),
+    ({"resourceType": "Flag", "id": "f", "status": "active", "category": True,
+      "subject": {"reference": 5}, "code": {}}, "category"),
+    ({"resourceType": "Appointment", "id": "a", "status": "booked", "participant": True},
+     "participant"),
+]
+
+
+@pytest.mark.parametrize(("bad", "where"), MALFORMED, ids=[m[1] + str(i) for i, m in
+                                                              enumerate(MALFORMED)])
+def test_a_malformed_resource_is_reported_by_its_model_never_crashes_the_import(
+    ip: InclusionPractice, actors: dict[str, Actor], bad: dict[str, Any], where: str
+) -> None:
+    """Each resource goes through its ``fhir.resources`` model before anything reads its
+    fields, so ``"identifier": true`` is a problem at ``identifier``, not a TypeError."""
+    before = counts(ip)
+    for atomic in (True, False):
+        report = importer(ip).import_resources(actors["admin"], [bad], atomic=atomic)
+        assert not report.ok and report.rejected == 1
+        assert any(p.location.startswith(f"entry[0].resource.{where}") for p in report.problems), \
+            report.problems
+    assert counts(ip) == before
+
+
+def test_a_fullurl_that_is_not_a_string_is_refused_with_its_path(
+    ip: InclusionPractice, actors: dict[str, Actor]
+) -> None:
+    bundle = {"resourceType": "Bundle", "type": "transaction",
+              "entry": [{"fullUrl": ["urn:uuid:1"], "resource": patient("x", nhs=None)}]}
+    report = importer(ip).import_bundle(actors["admin"], bundle)
+    assert [p.location for p in report.problems] == ["entry[0].fullUrl"]
+    assert not report.committed

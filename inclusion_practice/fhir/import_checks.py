@@ -103,12 +103,20 @@ def _source_key(res: Json) -> str | None:
     rid = res.get("id")
     if isinstance(rid, str) and rid:
         return f"{res['resourceType']}/{rid}"
-    for ident in res.get("identifier") or []:
-        if isinstance(ident, dict) and ident.get("system") and ident.get("value") and (
-            ident["system"] != urls.NHS_NUMBER_SYSTEM
+    for ident in _identifiers(res):
+        if isinstance(ident.get("system"), str) and isinstance(ident.get("value"), str) and (
+            ident["system"] and ident["value"] and ident["system"] != urls.NHS_NUMBER_SYSTEM
         ):
             return f"{ident['system']}|{ident['value']}"
     return None
+
+
+def _identifiers(res: Json) -> list[Json]:
+    """``res.identifier`` where it is a list of objects, else nothing. The pre-scan reads keys
+    before the model has checked the resource: a malformed value must not crash it (the check
+    that follows reports it, with its path)."""
+    found = res.get("identifier")
+    return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
 
 
 @dataclass
@@ -133,9 +141,9 @@ class Refs:
     ids: dict[str, int] = field(default_factory=dict)
 
     def learn(self, entry: Entry, res: Json, key: str, nhs: str | None) -> None:
-        if entry.full_url:
+        if isinstance(entry.full_url, str) and entry.full_url:
             self.alias[entry.full_url] = key
-        if res.get("id"):
+        if isinstance(res.get("id"), str) and res["id"]:
             self.alias[f"Patient/{res['id']}"] = key
         if nhs:
             self.alias[f"nhs:{nhs}"] = key
@@ -522,10 +530,10 @@ def _instant(value: Any) -> dt.datetime | None:
 
 
 def nhs_of(res: Json) -> str | None:
-    for ident in res.get("identifier") or []:
-        if isinstance(ident, dict) and ident.get("system") == urls.NHS_NUMBER_SYSTEM:
+    for ident in _identifiers(res):
+        if ident.get("system") == urls.NHS_NUMBER_SYSTEM:
             value = ident.get("value")
-            return "".join(str(value).split()) if value else None
+            return "".join(value.split()) if isinstance(value, str) and value else None
     return None
 
 

@@ -28,10 +28,13 @@ def _bundle_entry(i: int, item: Any) -> Entry:
     loc = f"entry[{i}]"
     if not isinstance(item, dict):
         return Entry(loc, None, problem="an entry must be a JSON object")
+    full_url = item.get("fullUrl")
+    if full_url is not None and not isinstance(full_url, str):
+        return Entry(f"{loc}.fullUrl", None, problem="fullUrl must be a string (a URI)")
     res = item.get("resource")
     if not isinstance(res, dict):
-        return Entry(loc, None, item.get("fullUrl"), problem="entry has no resource")
-    return Entry(f"{loc}.resource", res, item.get("fullUrl"))
+        return Entry(loc, None, full_url, problem="entry has no resource")
+    return Entry(f"{loc}.resource", res, full_url)
 
 
 def _ndjson_entries(path: Path) -> Iterator[Entry]:
