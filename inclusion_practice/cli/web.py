@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 
 import typer
 
-from inclusion_practice.cli.app import PASSWORD_ENV, TOKEN_ENV, state
 from inclusion_practice.errors import InclusionPracticeError, InvalidInput
 
 LOCK_SECONDS_ENV = "INCLUSION_PRACTICE_LOCK_SECONDS"
 """The terminal app's idle-lock override (``tui.app`` reads it); set for every session."""
 
-SECRET_ENVS = (TOKEN_ENV, PASSWORD_ENV)
-"""Credentials the server may have been started with: never handed to a browser session."""
+SECRET_ENVS = ("INCLUSION_PRACTICE_TOKEN", "INCLUSION_PRACTICE_PASSWORD")
+"""Credentials the server may have been started with (the CLI's ``TOKEN_ENV`` and
+``PASSWORD_ENV``): never handed to a browser session."""
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +98,7 @@ def web_cmd(
     from importlib.metadata import entry_points
 
     from inclusion_practice.api import InclusionPractice
+    from inclusion_practice.cli.app import state
 
     if not host.strip():
         raise InvalidInput("--host", "give an address to listen on, e.g. 127.0.0.1")
