@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
@@ -115,7 +115,7 @@ class PracticeWebServer(Server):
         self.session_env = dict(session_env)
         self.drop_env = tuple(drop_env)
         self.max_sessions = max_sessions
-        self.sessions = 0
+        self.open_sockets: set[web.WebSocketResponse] = set()
         parts = urlsplit(public_url)
         self.allowed_origin = f"{parts.scheme}://{parts.netloc}".lower()
 
@@ -135,6 +135,11 @@ class PracticeWebServer(Server):
         self.console.print(f"Reception app for browsers on {self.public_url} "
                            f"(listening on {self.host}:{self.port}); Ctrl+C stops it")
 
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Close every session so each app process quits now, not when its tab closes."""
+        for websocket in list(self.open_sockets):
+            await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped")
+
     def origin_allowed(self, origin: str | None) -> bool:
         """A browser sends ``Origin``; only our own page may open a session."""
         return origin is None or origin.rstrip("/").lower() == self.allowed_origin
@@ -145,8 +150,8 @@ class PracticeWebServer(Server):
             log.warning("refused a session opened from another site (%s)",
                         request.headers.get("Origin"))
             raise web.HTTPForbidden(text="sessions open only from the reception app's page")
-        if self.sessions >= self.max_sessions:
-            log.warning("refused a session: %d already open", self.sessions)
+        if len(self.open_sockets) >= self.max_sessions:
+            log.warning("refused a session: %d already open", len(self.open_sockets))
             raise web.HTTPServiceUnavailable(text="too many sessions open: try again shortly")
         websocket = web.WebSocketResponse(heartbeat=15)
         width = to_int(request.query.get("width", "80"), 80)
@@ -157,7 +162,7 @@ class PracticeWebServer(Server):
         async def close() -> None:
             await websocket.close()
 
-        self.sessions += 1
+        self.open_sockets.add(websocket)
         try:
             await websocket.prepare(request)
             service = _SessionService(
@@ -176,7 +181,7 @@ class PracticeWebServer(Server):
         except Exception as error:  # one broken session must not stop the others
             log.exception(error)
         finally:
-            self.sessions -= 1
+            self.open_sockets.discard(websocket)
             if service is not None:
                 await service.stop()
         return websocket
