@@ -11,6 +11,8 @@ import pytest
 from inclusion_practice.cli import web as web_cli
 from inclusion_practice.cli.app import main
 from inclusion_practice.cli.web_server import PracticeWebServer, client_address, local_page
+from inclusion_practice.config import PracticeConfig
+from inclusion_practice.services.users import WEB_CLIENT_ENV, session_origin
 
 
 @pytest.fixture
@@ -138,3 +140,12 @@ def test_the_browser_address_comes_from_a_local_proxy_only() -> None:
 def test_the_page_loads_its_font_from_here() -> None:
     page = local_page('<link rel="stylesheet"\n href="https://fonts.googleapis.com/css?x" />')
     assert "googleapis" not in page and "@font-face" in page
+
+
+def test_a_browser_session_signs_in_as_web_from_its_address(
+    monkeypatch: pytest.MonkeyPatch, config: PracticeConfig,
+) -> None:
+    monkeypatch.delenv(WEB_CLIENT_ENV, raising=False)
+    assert session_origin(config.sign_in)[0] == "tui"
+    monkeypatch.setenv(WEB_CLIENT_ENV, "203.0.113.9")
+    assert session_origin(config.sign_in) == ("web", "web:203.0.113.9")
