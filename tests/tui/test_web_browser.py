@@ -72,7 +72,7 @@ class Screen:
     def text(self, since: int = 0) -> str:
         return _ESCAPES.sub("", "".join(self.frames[since:]))
 
-    def wait_for(self, words: str, *, since: int = 0, timeout: float = 20.0) -> None:
+    def wait_for(self, words: str, *, since: int = 0, timeout: float = 30.0) -> None:
         """Wait until the app has drawn ``words`` (after frame ``since``)."""
         deadline = time.monotonic() + timeout
         while words not in self.text(since):
@@ -150,8 +150,9 @@ def test_reception_signs_in_finds_a_patient_and_locks_in_a_browser(
             desk.wait_for("Sign in to continue")
             first.locator(".xterm-helper-textarea").focus()
             desk.type(USERS["receptionist"])
+            mark = len(desk.frames)
             desk.type(PASSWORD)
-            desk.wait_for("Name, date of birth")  # the Find screen's search box
+            desk.wait_for("receptionist", since=mark)  # who is signed in, on the top line
             mark = len(desk.frames)
             desk.type("Oduya", enter=False)
             desk.wait_for("Margaret", since=mark)  # the result row: the given name was not typed
@@ -168,7 +169,7 @@ def test_reception_signs_in_finds_a_patient_and_locks_in_a_browser(
             assert "Oduya" not in second.text()
 
             # Left alone, the first session locks itself like a terminal does.
-            desk.wait_for("Screen locked", since=mark, timeout=LOCK_SECONDS + 15)
+            desk.wait_for("Screen locked", since=mark, timeout=LOCK_SECONDS + 25)
         finally:
             browser.close()
     elapsed = time.monotonic() - started
