@@ -113,12 +113,31 @@ def test_public_behind_a_proxy_takes_the_public_url(
     assert "warning" not in capsys.readouterr().err
 
 
+def test_listening_everywhere_needs_the_public_url(
+    no_serving: list[PracticeWebServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["web", "--host", "0.0.0.0", "--public"]) == 2
+    assert "--public-url: " in capsys.readouterr().err
+    assert not no_serving
+
+
+def test_on_loopback_the_page_works_under_any_loopback_name(
+    no_serving: list[PracticeWebServer], sqlite_template: Path, tmp_path: Path,
+) -> None:
+    assert main(["--db", _db(sqlite_template, tmp_path), "web", "--host", "localhost"]) == 0
+    [server] = no_serving
+    for origin in ("http://localhost:8080", "http://127.0.0.1:8080", "http://[::1]:8080", None):
+        assert server.origin_allowed(origin), origin
+    for origin in ("http://127.0.0.1:3000", "https://evil.example", "http://localhost:x", "null"):
+        assert not server.origin_allowed(origin), origin
+
+
 def test_public_without_https_warns(
     no_serving: list[PracticeWebServer], sqlite_template: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = _db(sqlite_template, tmp_path)
-    assert main(["--db", url, "web", "--host", "0.0.0.0", "--public"]) == 0
+    assert main(["--db", url, "web", "--host", "192.168.1.20", "--public"]) == 0
     assert "unencrypted" in capsys.readouterr().err
 
 

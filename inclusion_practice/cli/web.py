@@ -34,14 +34,23 @@ def register(app: typer.Typer) -> None:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` only listens on this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    """Whether ``host`` only listens on this machine (``localhost``, 127.0.0.0/8, ``::1``); a
+    host name other than ``localhost`` may resolve to anything, so it is not."""
     name = host.strip().strip("[]").lower()
     if name == "localhost":
         return True
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
-        return False  # a host name other than localhost may resolve to anything
+        return False
+
+
+def is_unspecified(host: str) -> bool:
+    """``0.0.0.0`` or ``::``: every address, so no address a browser could be sent to."""
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_unspecified
+    except ValueError:
+        return False
 
 
 def check_public_url(url: str) -> str:
@@ -110,6 +119,9 @@ def web_cmd(
             "browser'), or pass --public if a proxy on another machine must reach it",
         )
     checked_url = check_public_url(public_url) if public_url is not None else None
+    if checked_url is None and is_unspecified(host):
+        raise InvalidInput("--public-url", f"listening on {host}, say the address browsers use "
+                           "(e.g. https://reception.practice.example, the TLS proxy's)")
     if public and not (checked_url or "").startswith("https://"):
         typer.echo("warning: --public without an https:// --public-url: browsers will send "
                    "passwords and patient data unencrypted unless a TLS proxy is in front",

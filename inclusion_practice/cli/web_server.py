@@ -27,6 +27,7 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from inclusion_practice.cli.web import is_loopback
 from inclusion_practice.services.users import WEB_CLIENT_ENV
 
 log = logging.getLogger("inclusion_practice.web")
@@ -118,6 +119,7 @@ class PracticeWebServer(Server):
         self.open_sockets: set[web.WebSocketResponse] = set()
         parts = urlsplit(public_url)
         self.allowed_origin = f"{parts.scheme}://{parts.netloc}".lower()
+        self.local_only = is_loopback(host)
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -141,8 +143,20 @@ class PracticeWebServer(Server):
             await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped")
 
     def origin_allowed(self, origin: str | None) -> bool:
-        """A browser sends ``Origin``; only our own page may open a session."""
-        return origin is None or origin.rstrip("/").lower() == self.allowed_origin
+        """A browser sends ``Origin``; only our own page may open a session: the public URL's,
+        or, listening on loopback, this port under any loopback name (``localhost``,
+        ``127.0.0.1``), since the page works under each."""
+        if origin is None:
+            return True
+        if origin.rstrip("/").lower() == self.allowed_origin:
+            return True
+        parts = urlsplit(origin)
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        return (self.local_only and parts.scheme == "http" and port == self.port
+                and is_loopback(parts.hostname or ""))
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One browser session: its own app process, told who is connecting."""
