@@ -24,6 +24,7 @@ from inclusion_practice.api import InclusionPractice
 from inclusion_practice.clock import Clock
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.roles import Permission, Role, may
+from inclusion_practice.services.users import session_origin
 from tui.idle import DEFAULT_LOCK_AFTER_SECONDS, IdleTracker
 from tui.screens.book import BookScreen
 from tui.screens.find_patient import FindPatientScreen
@@ -142,7 +143,8 @@ class InclusionPracticeApp(App[None]):
 
     async def signed_in(self, actor: Actor) -> None:
         """Open the sections the role may use, starting on the first (Find)."""
-        self.actor = replace(actor, channel="tui")
+        channel, _terminal = session_origin(self.ip.config.sign_in)
+        self.actor = replace(actor, channel=channel.value)
         self.locked = False
         self.idle.touch()
         for section in self.sections():

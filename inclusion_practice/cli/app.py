@@ -220,6 +220,9 @@ def _register_subcommands() -> None:
 
     app.add_typer(fhir_cli.app, name="fhir", help="FHIR R4 import, export, validate; API tokens.")
     fhir_cli.register(app)
+    from inclusion_practice.cli import web as web_cli
+
+    web_cli.register(app)
     # --- end of sub-apps ---
 
 

@@ -74,6 +74,24 @@ def local_terminal(settings: SignInSettings) -> str:
     return f"{socket.gethostname()}:{tty}"[:200]
 
 
+WEB_CLIENT_ENV = "INCLUSION_PRACTICE_WEB_CLIENT"
+"""Set by ``inclusion-practice web`` for each browser session's app process: the browser's
+address. Its sign-ins are then recorded as channel ``web`` from ``web:<address>``."""
+
+
+def session_origin(settings: SignInSettings) -> tuple[SignInChannel, str]:
+    """Channel and terminal for an interactive app's sign-ins.
+
+    A browser session (started by the web server, which sets ``$INCLUSION_PRACTICE_WEB_CLIENT``)
+    is ``web`` from the browser's address, so the per-terminal throttle holds one browser back,
+    not every desk; otherwise ``tui`` from this machine's terminal.
+    """
+    client = os.environ.get(WEB_CLIENT_ENV, "").strip()
+    if client:
+        return SignInChannel.WEB, f"web:{client}"[:200]
+    return SignInChannel.TUI, local_terminal(settings)
+
+
 def normalise_username(username: str) -> str:
     """The username as the records hold it: trimmed, lower case, at most 64 characters."""
     return username.strip().lower()[:64]

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError, SignInRefused
-from inclusion_practice.services.users import local_terminal
+from inclusion_practice.services.users import session_origin
 from tui.screens.base import PracticeScreenMixin
 
 
@@ -49,9 +49,10 @@ class LockScreen(PracticeScreenMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, group="unlock")
     def _unlock(self, password: str) -> None:
+        channel, terminal = session_origin(self.ip.config.sign_in)
         try:
-            self.ip.users.authenticate(self.locked_for.username, password, channel="tui",
-                                       terminal=local_terminal(self.ip.config.sign_in))
+            self.ip.users.authenticate(self.locked_for.username, password, channel=channel,
+                                       terminal=terminal)
         except SignInRefused as exc:
             self.app.call_from_thread(self._failed, _sentence(str(exc)))
             return

@@ -11,7 +11,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InclusionPracticeError, SignInRefused
-from inclusion_practice.services.users import local_terminal
+from inclusion_practice.services.users import session_origin
 from tui.screens.base import PracticeScreenMixin
 
 
@@ -23,7 +23,8 @@ class SignInScreen(PracticeScreenMixin, Screen[None]):
     """Username and password; argon2 verification runs in a worker (it is slow on purpose).
 
     Every attempt goes through the library's lockout and throttle (terminal: ``[sign_in]
-    terminal_name`` or hostname and tty) and is recorded.
+    terminal_name`` or hostname and tty; in a browser, ``web:`` and its address) and is
+    recorded.
     """
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
@@ -62,10 +63,10 @@ class SignInScreen(PracticeScreenMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, group="sign-in")
     def _authenticate(self, username: str, password: str) -> None:
+        channel, terminal = session_origin(self.ip.config.sign_in)
         try:
-            actor = self.ip.users.authenticate(
-                username, password, channel="tui", terminal=local_terminal(self.ip.config.sign_in)
-            )
+            actor = self.ip.users.authenticate(username, password, channel=channel,
+                                               terminal=terminal)
         except SignInRefused as exc:  # locked or throttled: says so, not whether it was right
             self.app.call_from_thread(self._failed, _sentence(str(exc)))
             return
