@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 from textual.widgets import Input, Static
 
 from inclusion_practice.api import InclusionPractice
+from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import InvalidInput
 from inclusion_practice.services.access import SYSTEM
 from tests.tui.conftest import PASSWORD, FakeIdleClock
@@ -168,3 +172,21 @@ async def test_the_lock_screen_goes_through_the_same_lockout(
         assert "locked" in str(app.screen.query_one("#unlock-error", Static).render())
     assert [r.outcome for r in tui_ip.users.sign_ins(SYSTEM, username="reception1")] == [
         "locked", *["bad_password"] * 5, "success"]
+
+
+async def test_signing_in_settles_when_the_check_outlasts_the_first_wait(
+    app: InclusionPracticeApp, tui_ip: InclusionPractice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in screen, and with it its still-running worker, is removed as the worker hands
+    over the actor; a test waiting on that worker then sees it cancelled, not failed. A slow
+    check makes the test wait at exactly that moment (on a loaded machine it happened by chance)."""
+    real = tui_ip.users.authenticate
+
+    def slow_authenticate(*args: Any, **kwargs: Any) -> Actor:
+        time.sleep(0.3)  # holds the worker so that settle() is already waiting on it
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tui_ip.users, "authenticate", slow_authenticate)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "reception1")
+        assert isinstance(app.screen, FindPatientScreen)
