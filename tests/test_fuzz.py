@@ -517,8 +517,10 @@ def _leaf_commands() -> list[tuple[list[str], list[Any]]]:
             out.append((path, list(cmd.params)))
 
     walk(typer.main.get_command(app), [])
-    # Interactive, long-running or replacing the whole database: not for fuzzing.
-    skip = {("tui",), ("serve",), ("demo",), ("init",), ("db", "restore")}
+    # Interactive, long-running or replacing the whole database: not for fuzzing. (`web` with
+    # valid options serves until stopped: a drawn `web` line hung the suite; its own tests
+    # check its options.)
+    skip = {("tui",), ("serve",), ("web",), ("demo",), ("init",), ("db", "restore")}
     return [(p, params) for p, params in out if tuple(p) not in skip]
 
 
