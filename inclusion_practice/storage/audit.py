@@ -32,13 +32,13 @@ _REDACTED = {"password_hash"}
 ROW_DOMAIN = b"inclusion-practice audit row v1"
 _FIELDS = ("occurred_at", "actor", "actor_role", "action", "entity", "entity_id", "changes")
 _SETUPS: weakref.WeakKeyDictionary[Any, AuditSetup] = weakref.WeakKeyDictionary()
-"""Each database's key material, by its engine's connection pool (shared by every engine
-built from it with other execution options)."""
+"""Each database's key material, by its engine (an engine made from it with other execution
+options is looked up through the engine it wraps)."""
 
 
 def register(engine: Any, setup: AuditSetup) -> None:
     """Say where the audit keys of the database behind ``engine`` are."""
-    _SETUPS[engine.pool] = setup
+    _SETUPS[engine] = setup
 
 
 def setup_for(conn: Connection) -> AuditSetup:
@@ -46,7 +46,7 @@ def setup_for(conn: Connection) -> AuditSetup:
 
 
 def setup_of(engine: Any) -> AuditSetup:
-    setup = _SETUPS.get(engine.pool)
+    setup = _SETUPS.get(getattr(engine, "_proxied", engine))
     if setup is None:
         raise AuditKeyError("this connection's database was not opened through Database: "
                             "no audit key is known for it")

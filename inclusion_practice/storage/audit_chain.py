@@ -36,7 +36,9 @@ from inclusion_practice.storage.tables import AuditEvent, AuditLink, AuditPendin
 
 LINK_DOMAIN = b"inclusion-practice audit link v1"
 SEQUENCER_LOCK = 7_311_042
-"""PostgreSQL advisory lock key: held (try-lock, never waited for) by the one sealing now."""
+"""PostgreSQL advisory lock, with the schema's hash as second key (practices sharing one
+server in separate schemas never contend): held by the one sealing now; writers only ever
+*try* it, so none waits for another."""
 SEAL_BATCH = 5000
 log = logging.getLogger("inclusion_practice.audit")
 
@@ -98,9 +100,11 @@ def seal(engine: Engine, now: dt.datetime, *, wait: bool = False) -> tuple[int, 
         with writer.begin() as conn:
             if pg:
                 if wait:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK})
-                elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
-                                      {"k": SEQUENCER_LOCK}).scalar():
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                                 {"k": SEQUENCER_LOCK})
+                elif not conn.execute(
+                        text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                        {"k": SEQUENCER_LOCK}).scalar():
                     return (total, seq) if total else None
             n, top = seal_in(conn, keyring, now, limit=SEAL_BATCH * 4)
         total += n
