@@ -351,3 +351,24 @@ def test_a_key_file_others_can_read_is_refused(
     with pytest.raises(AuditKeyError, match="chmod 600"):
         _register(ip)
     ip.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_fhir_export_and_return_writes_a_signed_checkpoint(
+    practice: InclusionPractice, tmp_path: Path
+) -> None:
+    from inclusion_practice.services.access import SYSTEM
+    from reports.figures import ReturnKind
+    from reports.returns import build_return
+
+    practice.users.create(SYSTEM, "manager1", "Manager", "manager", password="long-enough")
+    manager = practice.users.actor("manager1")
+    _register(practice, 2)
+    folder = tmp_path / "audit" / "checkpoints"
+    summary = practice.fhir.exporter().write_ndjson(manager, tmp_path / "out")
+    assert summary.checkpoint is not None and summary.checkpoint.parent == folder
+    build_return(practice, manager, ReturnKind.LES_ANNUAL, "2025/26", with_trend=False)
+    reasons = [json.loads(p.read_text())["payload"]["reason"] for p in sorted(folder.glob("*.json"))]
+    assert reasons == ["FHIR export", "les return 2025/26"]
+    check = practice.audit.verify()
+    assert check.ok and check.checkpoints == 2, check.problems
