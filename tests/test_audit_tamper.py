@@ -372,3 +372,43 @@ def test_every_fhir_export_and_return_writes_a_signed_checkpoint(
     assert reasons == ["FHIR export", "les return 2025/26"]
     check = practice.audit.verify()
     assert check.ok and check.checkpoints == 2, check.problems
+
+
+def test_an_upgraded_database_adopts_its_old_unkeyed_chain(
+    tmp_path: Path, config: PracticeConfig, clock: FixedClock
+) -> None:
+    """Rows written before schema 0007 (the unkeyed chain) are queued by the migration and
+    linked into the keyed chain by the first seal; editing one afterwards is still caught."""
+    import sqlalchemy as sa
+
+    from inclusion_practice.storage.audit import GENESIS
+    from inclusion_practice.storage.database import create_db_engine
+    from inclusion_practice.storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_db_engine(url)
+    upgrade(engine, "0006")
+    old = sa.table("audit_event", *(sa.column(c) for c in (
+        "actor", "actor_role", "action", "entity", "entity_id", "changes", "prev_hash", "hash")),
+        sa.column("occurred_at", sa.DateTime()))
+    prev = GENESIS
+    with engine.begin() as conn:
+        for i in range(3):
+            row = {"occurred_at": clock.now(), "actor": "reception1", "actor_role": "receptionist",
+                   "action": "register_patient", "entity": "patient", "entity_id": str(i + 1),
+                   "changes": "{}"}
+            row["prev_hash"], row["hash"] = prev, row_hash(prev, row)
+            prev = row["hash"]
+            conn.execute(sa.insert(old), row)
+    upgrade(engine)
+    engine.dispose()
+    ip = _open(url, config, clock, tmp_path / "audit")
+    assert ip.audit.verify().unsealed == 3
+    assert ip.audit.seal() == 3
+    _register(ip, 2)  # keyed rows follow the adopted ones
+    check = ip.audit.verify()
+    assert check.ok and check.sealed == 5, check.problems
+    with dba(ip) as conn:
+        conn.execute(text("UPDATE audit_event SET actor = 'someone' WHERE id = 2"))
+    assert "row 2 was edited: its hash (pre-0007 row) does not match" in _problems(ip)
+    ip.close()
