@@ -4,9 +4,9 @@ Writers only insert audit rows with their own MACs; a trigger queues each new ro
 ``audit_pending``. The sequencer takes the queue in id order and appends one ``audit_link`` per
 row: ``link_mac = HMAC(key, previous link_mac | seq | row id | row MAC)``. Exactly one sequencer
 runs at a time: on SQLite it runs inside the writer's own (already exclusive) transaction, so
-rows are sealed as they commit; on PostgreSQL it runs right after each write's commit in its
-own short transaction, by whichever terminal wins a *non-blocking* advisory try-lock (the
-others carry on: their rows are sealed by the winner or by the next write). ``audit
+rows are sealed as they commit; on PostgreSQL it runs right after each write's commit, by
+whichever terminal wins a *non-blocking* advisory try-lock (one round trip for the others,
+who carry on: their rows are sealed by the winner or by the next write). ``audit
 checkpoint``, ``db backup``, returns and exports seal whatever is left first.
 
 The verifier walks the links in order and checks: positions without gaps, each link's MAC,
@@ -51,6 +51,44 @@ def link_mac(keyring: Keyring, kid: str, prev: str, seq: int, event_id: int,
 # --------------------------------------------------------------------------- sealing
 
 
+def _next_links(conn: Connection, keyring: Keyring, now: dt.datetime) -> list[dict[str, Any]]:
+    """The links for the next batch of queued rows (in id order), after the current head."""
+    top = (select(col(AuditLink.seq), col(AuditLink.link_mac))
+           .order_by(col(AuditLink.seq).desc()).limit(1).subquery())
+    rows = conn.execute(
+        select(col(AuditEvent.id), col(AuditEvent.hash), top.c.seq, top.c.link_mac)
+        .join_from(AuditPending, AuditEvent, col(AuditEvent.id) == col(AuditPending.audit_event_id))
+        .outerjoin(top, true())
+        .order_by(col(AuditEvent.id)).limit(SEAL_BATCH)
+    ).all()
+    if not rows:
+        return []
+    seq = int(rows[0][2] or 0)
+    prev = str(rows[0][3] or GENESIS)
+    links = []
+    for event_id, event_mac, _, _ in rows:
+        seq += 1
+        prev = link_mac(keyring, keyring.current, prev, seq, int(event_id), str(event_mac)) or ""
+        links.append({"seq": seq, "audit_event_id": int(event_id), "key_id": keyring.current,
+                      "link_mac": prev, "sealed_at": now})
+    return links
+
+
+def _store(conn: Connection, links: list[dict[str, Any]]) -> None:
+    conn.execute(insert(AuditLink), links)
+    conn.execute(delete(AuditPending).where(
+        col(AuditPending.audit_event_id).in_([link["audit_event_id"] for link in links])))
+
+
+_PG_STORE = text(
+    "WITH sealed AS (DELETE FROM audit_pending WHERE audit_event_id = ANY(CAST(:ids AS integer[]))) "
+    "INSERT INTO audit_link (seq, audit_event_id, key_id, link_mac, sealed_at) "
+    "SELECT s, i, :kid, m, :at FROM unnest(CAST(:seqs AS integer[]), CAST(:ids AS integer[]), "
+    "CAST(:macs AS text[])) AS u(s, i, m)"
+)
+"""Links in and queue entries out in one statement: one round trip, atomic by itself."""
+
+
 def seal_in(conn: Connection, keyring: Keyring, now: dt.datetime,
             limit: int | None = None) -> tuple[int, int]:
     """Seal queued rows inside the caller's transaction, which must exclude other sealers
@@ -59,53 +97,72 @@ def seal_in(conn: Connection, keyring: Keyring, now: dt.datetime,
     sealed = 0
     seq = 0
     while limit is None or sealed < limit:
-        top = (select(col(AuditLink.seq), col(AuditLink.link_mac))
-               .order_by(col(AuditLink.seq).desc()).limit(1).subquery())
-        rows = conn.execute(
-            select(col(AuditEvent.id), col(AuditEvent.hash), top.c.seq, top.c.link_mac)
-            .join_from(AuditPending, AuditEvent,
-                       col(AuditEvent.id) == col(AuditPending.audit_event_id))
-            .outerjoin(top, true())
-            .order_by(col(AuditEvent.id)).limit(SEAL_BATCH)
-        ).all()
-        if not rows:
+        links = _next_links(conn, keyring, now)
+        if not links:
             break
-        seq = int(rows[0][2] or 0)
-        prev = str(rows[0][3] or GENESIS)
-        links = []
-        for event_id, event_mac, _, _ in rows:
-            seq += 1
-            prev = link_mac(keyring, keyring.current, prev, seq, int(event_id), str(event_mac)) or ""
-            links.append({"seq": seq, "audit_event_id": int(event_id),
-                          "key_id": keyring.current, "link_mac": prev, "sealed_at": now})
-        conn.execute(insert(AuditLink), links)
-        conn.execute(delete(AuditPending).where(
-            col(AuditPending.audit_event_id).in_([link["audit_event_id"] for link in links])))
+        _store(conn, links)
         sealed += len(links)
-        if len(rows) < SEAL_BATCH:
+        seq = links[-1]["seq"]
+        if len(links) < SEAL_BATCH:
             break
     return sealed, seq
+
+
+def _lock_args() -> dict[str, int]:
+    return {"k": SEQUENCER_LOCK}
+
+
+def _try_seal_postgresql(engine: Engine, keyring: Keyring,
+                         now: dt.datetime) -> tuple[int, int] | None:
+    """The sequencer step a writer runs after its commit: one round trip to find another
+    sealer at work, else three (read the queue and head, store, unlock) per batch.
+
+    It holds a session-level try-lock and works in autocommit: while it holds the lock nobody
+    else writes links, and each batch's links and queue removals are one statement. (Even a
+    stale head could not fork the chain: its positions would collide with the primary key.)"""
+    with engine.connect() as raw:
+        conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
+                            _lock_args()).scalar():
+            return None
+        total, seq = 0, 0
+        try:
+            while True:
+                links = _next_links(conn, keyring, now)
+                if not links:
+                    break
+                conn.execute(_PG_STORE, {
+                    "ids": [x["audit_event_id"] for x in links], "seqs": [x["seq"] for x in links],
+                    "macs": [x["link_mac"] for x in links], "kid": keyring.current, "at": now})
+                total += len(links)
+                seq = links[-1]["seq"]
+                if len(links) < SEAL_BATCH:
+                    break
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"),
+                             _lock_args())
+            except Exception:
+                raw.invalidate()  # closing the session is what releases the lock then
+                raise
+        return total, seq
 
 
 def seal(engine: Engine, now: dt.datetime, *, wait: bool = False) -> tuple[int, int] | None:
     """Seal every queued row, in transactions of its own; returns (rows sealed, head
     position). Without ``wait``, on PostgreSQL, give up at once (None) when another sequencer
     holds the lock: it is sealing, and will take our rows too (or the next write will)."""
-    setup = setup_of(engine)
-    keyring = setup.keyring()
+    keyring = setup_of(engine).keyring()
     pg = engine.dialect.name == "postgresql"
+    if pg and not wait:
+        return _try_seal_postgresql(engine, keyring, now)
     writer = engine if pg else engine.execution_options(ip_write=True)  # BEGIN IMMEDIATE
     total, seq = 0, 0
     for _ in range(1000):
         with writer.begin() as conn:
             if pg:
-                if wait:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
-                                 {"k": SEQUENCER_LOCK})
-                elif not conn.execute(
-                        text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"),
-                        {"k": SEQUENCER_LOCK}).scalar():
-                    return (total, seq) if total else None
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                             _lock_args())
             n, top = seal_in(conn, keyring, now, limit=SEAL_BATCH * 4)
         total += n
         seq = top or seq
