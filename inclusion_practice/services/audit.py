@@ -115,8 +115,7 @@ class AuditService:
 
     def seal(self) -> int:
         """Link every committed, unsealed row into the chain now (waits for a running seal)."""
-        done = audit_chain.seal(self._db.engine, self._db.now(), wait=True)
-        return done[0] if done else 0
+        return audit_chain.seal(self._db.engine, self._db.now())[0]
 
     def checkpoint(self, reason: str, *, required: bool = False) -> Path | None:
         """Seal, then write a signed checkpoint of the chain's head outside the database.

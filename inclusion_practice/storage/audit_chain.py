@@ -4,9 +4,9 @@ Writers only insert audit rows with their own MACs; a trigger queues each new ro
 ``audit_pending``. The sequencer takes the queue in id order and appends one ``audit_link`` per
 row: ``link_mac = HMAC(key, previous link_mac | seq | row id | row MAC)``. Exactly one sequencer
 runs at a time: on SQLite it runs inside the writer's own (already exclusive) transaction, so
-rows are sealed as they commit; on PostgreSQL it runs right after each write's commit, by
-whichever terminal wins a *non-blocking* advisory try-lock (one round trip for the others,
-who carry on: their rows are sealed by the winner or by the next write). ``audit
+rows are sealed as they commit; on PostgreSQL it runs at the end of each write, by whichever
+write wins a *non-blocking* advisory try-lock (held only from then to its commit); the others
+carry on without waiting (one round trip), and their rows are sealed by the next winner. ``audit
 checkpoint``, ``db backup``, returns and exports seal whatever is left first.
 
 The verifier walks the links in order and checks: positions without gaps, each link's MAC,
@@ -74,12 +74,6 @@ def _next_links(conn: Connection, keyring: Keyring, now: dt.datetime) -> list[di
     return links
 
 
-def _store(conn: Connection, links: list[dict[str, Any]]) -> None:
-    conn.execute(insert(AuditLink), links)
-    conn.execute(delete(AuditPending).where(
-        col(AuditPending.audit_event_id).in_([link["audit_event_id"] for link in links])))
-
-
 _PG_STORE = text(
     "WITH sealed AS (DELETE FROM audit_pending WHERE audit_event_id = ANY(CAST(:ids AS integer[]))) "
     "INSERT INTO audit_link (seq, audit_event_id, key_id, link_mac, sealed_at) "
@@ -87,6 +81,18 @@ _PG_STORE = text(
     "CAST(:macs AS text[])) AS u(s, i, m)"
 )
 """Links in and queue entries out in one statement: one round trip, atomic by itself."""
+
+
+def _store(conn: Connection, links: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_STORE, {
+            "ids": [x["audit_event_id"] for x in links], "seqs": [x["seq"] for x in links],
+            "macs": [x["link_mac"] for x in links], "kid": links[0]["key_id"],
+            "at": links[0]["sealed_at"]})
+        return
+    conn.execute(insert(AuditLink), links)
+    conn.execute(delete(AuditPending).where(
+        col(AuditPending.audit_event_id).in_([link["audit_event_id"] for link in links])))
 
 
 def seal_in(conn: Connection, keyring: Keyring, now: dt.datetime,
@@ -112,50 +118,23 @@ def _lock_args() -> dict[str, int]:
     return {"k": SEQUENCER_LOCK}
 
 
-def _try_seal_postgresql(engine: Engine, keyring: Keyring,
-                         now: dt.datetime) -> tuple[int, int] | None:
-    """The sequencer step a writer runs after its commit: one round trip to find another
-    sealer at work, else three (read the queue and head, store, unlock) per batch.
-
-    It holds a session-level try-lock and works in autocommit: while it holds the lock nobody
-    else writes links, and each batch's links and queue removals are one statement. (Even a
-    stale head could not fork the chain: its positions would collide with the primary key.)"""
-    with engine.connect() as raw:
-        conn = raw.execution_options(isolation_level="AUTOCOMMIT")
-        if not conn.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
-                            _lock_args()).scalar():
-            return None
-        total, seq = 0, 0
-        try:
-            while True:
-                links = _next_links(conn, keyring, now)
-                if not links:
-                    break
-                conn.execute(_PG_STORE, {
-                    "ids": [x["audit_event_id"] for x in links], "seqs": [x["seq"] for x in links],
-                    "macs": [x["link_mac"] for x in links], "kid": keyring.current, "at": now})
-                total += len(links)
-                seq = links[-1]["seq"]
-                if len(links) < SEAL_BATCH:
-                    break
-        finally:
-            try:
-                conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"),
-                             _lock_args())
-            except Exception:
-                raw.invalidate()  # closing the session is what releases the lock then
-                raise
-        return total, seq
+def seal_in_write(conn: Connection, keyring: Keyring, now: dt.datetime) -> tuple[int, int] | None:
+    """The sequencer step of a write unit, just before its commit. SQLite: seal (the writer
+    already excludes every other). PostgreSQL: *try* the sequencer lock (one round trip, never
+    a wait); the winner seals its own rows and every committed queued row and releases the
+    lock with its commit, a loser returns None at once and its rows go to the next winner."""
+    if conn.dialect.name == "postgresql" and not conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"),
+            _lock_args()).scalar():
+        return None
+    return seal_in(conn, keyring, now)
 
 
-def seal(engine: Engine, now: dt.datetime, *, wait: bool = False) -> tuple[int, int] | None:
-    """Seal every queued row, in transactions of its own; returns (rows sealed, head
-    position). Without ``wait``, on PostgreSQL, give up at once (None) when another sequencer
-    holds the lock: it is sealing, and will take our rows too (or the next write will)."""
+def seal(engine: Engine, now: dt.datetime) -> tuple[int, int]:
+    """Seal every queued row now, in transactions of its own (waiting for a sealing writer to
+    commit); returns (rows sealed, head position). For ``audit seal`` and checkpoints."""
     keyring = setup_of(engine).keyring()
     pg = engine.dialect.name == "postgresql"
-    if pg and not wait:
-        return _try_seal_postgresql(engine, keyring, now)
     writer = engine if pg else engine.execution_options(ip_write=True)  # BEGIN IMMEDIATE
     total, seq = 0, 0
     for _ in range(1000):
@@ -184,18 +163,14 @@ def head(conn: Connection) -> cp.ChainHead:
 
 
 def after_write(engine: Engine, now: dt.datetime, sealed: tuple[int, int] | None) -> None:
-    """Run by a write unit after its commit: on PostgreSQL seal (``sealed`` is None), then write
-    a checkpoint if one is due. A failure here never undoes the committed write: it is
-    logged, and the rows stay queued for the next seal."""
+    """Run by a write unit after its commit: write a checkpoint if one is due. A failure here
+    never undoes the committed write; it is logged."""
+    if sealed is None or not sealed[0]:
+        return
     try:
-        if sealed is None:
-            sealed = seal(engine, now)
-            if sealed is None:
-                return  # another terminal is sealing; it also takes the checkpoint when due
-        if sealed[0]:
-            maybe_checkpoint(engine, now, sealed[1])
+        maybe_checkpoint(engine, now, sealed[1])
     except Exception:
-        log.exception("sealing the audit chain after a write failed; the rows stay queued")
+        log.exception("writing an automatic audit checkpoint failed")
 
 
 def maybe_checkpoint(engine: Engine, now: dt.datetime, head_seq: int) -> None:
@@ -224,7 +199,7 @@ def write_checkpoint(engine: Engine, now: dt.datetime, *, reason: str,
     """Seal what is queued, then sign the head and write it outside the database."""
     setup = setup_of(engine)
     if kind == "checkpoint":
-        seal(engine, now, wait=True)
+        seal(engine, now)
     with engine.connect() as conn:
         h = head(conn)
     path = cp.write_checkpoint(setup.paths.checkpoint_dir, setup.paths.signing_key_file, h,

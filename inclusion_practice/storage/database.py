@@ -126,17 +126,16 @@ class UnitOfWork:
             raise replacement from exc
 
     def commit(self) -> None:
-        """Commit; then the audit rows written are sealed into the chain. On SQLite (one writer
-        at a time anyway) that happens inside this transaction; on PostgreSQL just after it,
-        by a sequencer that never makes this write wait (:mod:`.audit_chain`)."""
+        """Commit, sealing the audit rows into the chain first when this write may (always on
+        SQLite; on PostgreSQL if it wins a try-lock nobody waits for: :mod:`.audit_chain`)."""
         self.session.flush()
         info = self.session.info
         wrote = bool(info.get("audit_written"))
         now = info.get("now") or self.clock.now()
         sealed: tuple[int, int] | None = None
-        if wrote and self._engine.dialect.name == "sqlite":
+        if wrote:
             keyring = audit.setup_of(self._engine).keyring()
-            sealed = audit_chain.seal_in(self.session.connection(), keyring, now)
+            sealed = audit_chain.seal_in_write(self.session.connection(), keyring, now)
         self.session.commit()
         self._committed = True
         if wrote:
