@@ -19,6 +19,7 @@ import datetime as dt
 import multiprocessing as mp
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -37,6 +38,9 @@ from inclusion_practice.storage.database import Database, create_db_engine
 from inclusion_practice.storage.migrate import upgrade
 from inclusion_practice.storage.tables import Patient, Registration
 
+# The benchmark's databases are throwaway: one random audit MAC key for the run, inherited by
+# every terminal process (a practice keeps its key in the file `init` makes).
+os.environ.setdefault("INCLUSION_PRACTICE_AUDIT_KEY", secrets.token_hex(32))
 PG_SERVER = os.environ.get(
     "INCLUSION_PRACTICE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

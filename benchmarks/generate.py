@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -19,6 +21,10 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import text
+
+# Throwaway databases: one random audit MAC key for the run, inherited by every process it
+# starts (a practice keeps its key in the file `init` makes).
+os.environ.setdefault("INCLUSION_PRACTICE_AUDIT_KEY", secrets.token_hex(32))
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

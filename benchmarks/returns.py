@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -20,6 +22,10 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import text
+
+# Throwaway databases: one random audit MAC key for the run, inherited by every process it
+# starts (a practice keeps its key in the file `init` makes).
+os.environ.setdefault("INCLUSION_PRACTICE_AUDIT_KEY", secrets.token_hex(32))
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TODAY = dt.datetime(2026, 5, 4, 9, 0)

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
+
+# Throwaway databases: one random audit MAC key for the run, inherited by every process it
+# starts (a practice keeps its key in the file `init` makes).
+os.environ.setdefault("INCLUSION_PRACTICE_AUDIT_KEY", secrets.token_hex(32))
 
 DEFAULT_DB = Path("/tmp/inclusion-practice-bench-100k.db")
 

@@ -62,9 +62,13 @@ class InclusionPractice:
         clock: Clock | None = None,
     ) -> InclusionPractice:
         """Open a database (refusing an out-of-date schema) with a practice configuration."""
+        from inclusion_practice.storage.audit_keys import AuditSetup
+
         cfg = config or load_config(config_path)
         clock = clock or SystemClock()
-        db = Database(resolve_database_url(url, cfg), clock=clock)
+        resolved = resolve_database_url(url, cfg)
+        db = Database(resolved, clock=clock,
+                      audit_setup=AuditSetup.for_database(resolved, cfg.audit))
         return cls(db, cfg, clock)
 
     def close(self) -> None:

@@ -122,6 +122,29 @@ class DatabaseSettings(Strict):
     url: str | None = None
 
 
+class AuditSettings(Strict):
+    """``[audit]``: where the audit trail's keys and signed checkpoints live (outside the
+    database, so a database administrator without them cannot rewrite the chain unseen).
+
+    Relative paths are relative to the working directory. Unset, everything lives in one
+    folder: beside a SQLite file (``inclusion_practice.audit/``) or ``./audit`` for PostgreSQL.
+    """
+
+    dir: str | None = None
+    key_file: str | None = None
+    """The MAC keyring (owner-only, 0600); else ``<dir>/audit.key``."""
+    signing_key_file: str | None = None
+    """The Ed25519 private key that signs checkpoints; else ``<dir>/signing.key``."""
+    public_key_file: str | None = None
+    """Its public half, all a verifier needs; else ``<dir>/signing.pub``."""
+    checkpoint_dir: str | None = None
+    """Where signed checkpoints are written; else ``<dir>/checkpoints``."""
+    checkpoint_every_rows: Annotated[int, Field(ge=0, le=10_000_000)] = 1000
+    """Write a checkpoint automatically once the chain has grown by this many rows (0: never)."""
+    checkpoint_every_minutes: Annotated[int, Field(ge=0, le=10_080)] = 60
+    """... or when this many minutes have passed since the last one and rows were added."""
+
+
 class UserDefaults(Strict):
     acting_user: str | None = None
 
@@ -140,6 +163,7 @@ class PracticeConfig(Strict):
     reporting: ReportingSettings = ReportingSettings()
     flags: FlagSettings = FlagSettings()
     sign_in: SignInSettings = SignInSettings()
+    audit: AuditSettings = AuditSettings()
     schedule_horizon_weeks: Annotated[int, Field(ge=1, le=52)] = 6
 
     @model_validator(mode="after")

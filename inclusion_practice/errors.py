@@ -135,3 +135,12 @@ class SignInThrottled(SignInRefused):
 
 class CredentialRequired(InclusionPracticeError):
     """A command-line user must prove who they are (token or password)."""
+
+
+class AuditKeyError(InclusionPracticeError):
+    """The audit trail's key material is missing, unreadable or unsafe (it lives outside the
+    database: a key file made by ``init`` or ``$INCLUSION_PRACTICE_AUDIT_KEY``)."""
+
+
+class AuditChainBroken(InclusionPracticeError):
+    """``audit verify`` found the trail altered; the message names every finding."""

@@ -269,6 +269,8 @@ def build_return(
             "measures report was produced on request."
         )
     user = _display_name(ip, actor)
+    # Every return leaves a signed checkpoint of the audit chain outside the database.
+    ip.audit.checkpoint(f"{kind.value} return {chosen.label}")
     step("done")
     return ReturnFigures(
         kind=kind,

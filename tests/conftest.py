@@ -45,6 +45,12 @@ settings.load_profile("inclusion-practice")
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 """Tests run on a Monday morning unless they say otherwise."""
 
+TEST_AUDIT_KEY = "5e" * 32
+"""The audit MAC key of every test database (a practice keeps its key in a file made by
+``init``; tests use the environment, which the terminal processes of the race tests inherit).
+Tests of the key file itself remove it with ``monkeypatch.delenv``."""
+os.environ["INCLUSION_PRACTICE_AUDIT_KEY"] = TEST_AUDIT_KEY
+
 
 def _pg_problem() -> str | None:
     try:

@@ -9,7 +9,8 @@ are started through a "forkserver" that has imported the library once (a clean p
 - every registration a terminal was told succeeded (and no patient nobody registered);
 - exactly one audit row per successful operation, naming the row it wrote — so a refused or
   rolled-back operation left no trace and a successful one was never lost or overwritten;
-- an intact audit hash chain.
+- an intact audit chain: every row's own MAC, and, once the last queued rows are sealed, every
+  row linked exactly once at positions 1..N.
 
 The figures (operations per second, retries of lock/serialisation failures, outcomes) are
 printed: run with ``pytest -s tests/test_stress.py`` to see them.
@@ -39,6 +40,7 @@ from inclusion_practice.services.patients import NewPatient
 from inclusion_practice.storage.tables import (
     Appointment,
     AuditEvent,
+    AuditLink,
     DnaEvent,
     Patient,
     Registration,
@@ -241,6 +243,18 @@ def test_terminals_working_at_once_lose_nothing_and_hold_no_slot_twice(
     assert len(_audited_ids(ip, "record_dna", "dna_event")) == len(done["dna"])
     check = ip.audit.verify()
     assert check.ok, check
+    # The sequencer linked every committed row exactly once, at positions 1..N with no gap
+    # (terminals never waited for each other's audit rows; whatever the last try-lock losers
+    # left queued is sealed now).
+    ip.audit.seal()
+    with ip.db.read() as uow:
+        events = set(uow.session.exec(select(AuditEvent.id)).all())
+        links = uow.session.exec(
+            select(AuditLink.seq, AuditLink.audit_event_id).order_by(col(AuditLink.seq))).all()
+    assert [seq for seq, _ in links] == list(range(1, len(events) + 1))
+    assert sorted(e for _, e in links) == sorted(i for i in events if i is not None)
+    sealed = ip.audit.verify()
+    assert sealed.ok and sealed.unsealed == 0 and sealed.sealed == len(events), sealed
 
 
 TRANSIENT = [

@@ -23,6 +23,7 @@ from inclusion_practice.errors import InclusionPracticeError
 if TYPE_CHECKING:  # imported lazily at run time: `--help` must not open the library
     from inclusion_practice.api import InclusionPractice
     from inclusion_practice.config import PracticeConfig
+    from inclusion_practice.storage.audit_keys import AuditSetup
 
 LOG_FILE_ENV = "INCLUSION_PRACTICE_LOG"
 TOKEN_ENV = "INCLUSION_PRACTICE_TOKEN"
@@ -58,6 +59,12 @@ class State:
         from inclusion_practice.config import resolve_database_url
 
         return resolve_database_url(self.db_option, self.config())
+
+    def audit_setup(self) -> AuditSetup:
+        """Where this database's audit key, signing key and checkpoints are."""
+        from inclusion_practice.storage.audit_keys import AuditSetup
+
+        return AuditSetup.for_database(self.database_url(), self.config().audit)
 
     def practice(self) -> InclusionPractice:
         """The opened :class:`~inclusion_practice.api.InclusionPractice` (schema checked)."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from inclusion_practice.cli.app import state
+from inclusion_practice.cli.app import State, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -46,8 +46,12 @@ def backup_cmd(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup
     """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump custom format)."""
     from inclusion_practice.storage.backup import backup
 
-    size = backup(state(ctx).database_url(), file)
+    st = state(ctx)
+    written = _checkpoint(st, f"backup {file.name}")
+    size = backup(st.database_url(), file)
     typer.echo(f"backed up to {file} ({size:,} bytes)")
+    if written is not None:
+        typer.echo(f"audit checkpoint {written}")
 
 
 @app.command("restore")
@@ -62,5 +66,24 @@ def restore_cmd(
 
     if not yes:
         raise InvalidInput("--yes", "restoring replaces the current database: add --yes to confirm")
-    restore(state(ctx).database_url(), file)
+    st = state(ctx)
+    restore(st.database_url(), file)
     typer.echo(f"restored from {file}")
+    written = _checkpoint(st, file.name, restored=True)
+    if written is not None:
+        typer.echo(f"audit restore record {written} (checkpoints after the backup are superseded)")
+    else:
+        typer.echo("no signing key here: run `audit verify` where it is, and expect it to report "
+                   "the rows after the backup as removed")
+
+
+def _checkpoint(st: State, reason: str, *, restored: bool = False) -> Path | None:
+    """A signed checkpoint (or restore record) where this machine has the signing key; none
+    for a database at an older schema (backing up before an upgrade)."""
+    from inclusion_practice.errors import SchemaOutOfDate
+
+    try:
+        audit = st.practice().audit
+    except SchemaOutOfDate:
+        return None
+    return audit.restored(reason) if restored else audit.checkpoint(reason)

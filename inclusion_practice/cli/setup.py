@@ -1,4 +1,4 @@
-"""Set-up commands: ``init``, ``demo``, ``tui`` and ``audit verify``."""
+"""Set-up commands: ``init``, ``demo``, ``tui`` and ``audit`` (verify, checkpoint, keys)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def init_cmd(
     from inclusion_practice.config import example_config_text, parse_config
     from inclusion_practice.errors import InvalidInput
     from inclusion_practice.services.access import SYSTEM
+    from inclusion_practice.services.audit import AuditService
     from inclusion_practice.services.users import UserService
+    from inclusion_practice.storage.audit_keys import AuditSetup
     from inclusion_practice.storage.database import Database, create_db_engine
     from inclusion_practice.storage.migrate import upgrade
 
@@ -44,25 +46,34 @@ def init_cmd(
     st.config_path = path
     from inclusion_practice.config import resolve_database_url
 
-    url = resolve_database_url(st.db_option, parse_config(text, str(path)))
+    cfg = parse_config(text, str(path))
+    url = resolve_database_url(st.db_option, cfg)
     engine = create_db_engine(url)
     before, after = upgrade(engine)
     engine.dispose()
     typer.echo(f"database {url}: schema {before or 'empty'} -> {after}")
-    if admin_password is None:
-        if not sys.stdin.isatty():
-            typer.echo("no admin user created: pass --admin-password or run `users add` later")
-            return
-        admin_password = typer.prompt(f"Password for admin user {admin!r}", hide_input=True,
-                                      confirmation_prompt=True)
-    db = Database(url)
+    db = Database(url, audit_setup=AuditSetup.for_database(url, cfg.audit))
+    audit = AuditService(db)
     try:
-        UserService(db).create(SYSTEM, admin, "Administrator", "admin", password=admin_password)
-        typer.echo(f"created admin user {admin!r}")
-    except InvalidInput as exc:
-        if exc.field != "username":
-            raise
-        typer.echo(f"admin user {admin!r} already exists")
+        for line in audit.provision():
+            typer.echo(f"created {line}")
+        if admin_password is None and not sys.stdin.isatty():
+            typer.echo("no admin user created: pass --admin-password or run `users add` later")
+        else:
+            if admin_password is None:
+                admin_password = typer.prompt(f"Password for admin user {admin!r}",
+                                              hide_input=True, confirmation_prompt=True)
+            try:
+                UserService(db).create(SYSTEM, admin, "Administrator", "admin",
+                                       password=admin_password)
+                typer.echo(f"created admin user {admin!r}")
+            except InvalidInput as exc:
+                if exc.field != "username":
+                    raise
+                typer.echo(f"admin user {admin!r} already exists")
+        written = audit.checkpoint("init")
+        if written is not None:
+            typer.echo(f"audit checkpoint {written}")
     finally:
         db.dispose()
 
@@ -88,7 +99,10 @@ def demo_cmd(
     engine = create_db_engine(url)
     upgrade(engine)
     engine.dispose()
-    db = Database(url)
+    db = Database(url, audit_setup=st.audit_setup())
+    ip = InclusionPractice(db, cfg)
+    for line in ip.audit.provision():
+        typer.echo(f"created {line}")
     existing = BulkLoadService(db).count("patient")
     if existing:
         typer.echo(f"{url} already holds {existing} patients: not adding more "
@@ -110,11 +124,11 @@ def demo_cmd(
 
             summary = generate_practice(db, cfg, patients=patients, seed=seed,
                                         batch_size=batch_size, progress=progress)
-        ip = InclusionPractice(db, cfg)
         sessions, appointments = add_demo_schedule(ip, seed=seed)
         summary.sessions, summary.appointments = sessions, appointments
         for line in summary.lines():
             typer.echo(line)
+        ip.audit.checkpoint("demo practice built")
         typer.echo(f"demo users: reception1, drokafor, manager1, admin1 … password {DEMO_PASSWORD!r}")
     db.dispose()
     if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -151,16 +165,72 @@ def _run_tui(url: str, cfg: object) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify_cmd(ctx: typer.Context) -> None:
-    """Check the audit trail's hash chain: any edited or removed row is reported."""
-    from inclusion_practice.errors import InclusionPracticeError
+def audit_verify_cmd(
+    ctx: typer.Context,
+    public_key: list[Path] | None = typer.Option(
+        None, "--public-key", help="Public key the checkpoints are signed with (repeat for "
+        "retired keys; default: the audit folder's signing.pub and the ones kept beside it)."),
+    checkpoints: Path | None = typer.Option(
+        None, "--checkpoints", help="Folder of signed checkpoints (default: the audit folder's)."),
+    no_key: bool = typer.Option(
+        False, "--no-key", help="Check without the MAC key: signatures and checkpoints only."),
+) -> None:
+    """Check the audit trail: every row's MAC, the chain of links, and the signed checkpoints
+    kept outside the database. Each edited, removed, copied or re-hashed row, a removed tail,
+    an emptied or replaced chain is named; exit 1 if anything is found."""
+    from inclusion_practice.errors import AuditChainBroken
 
-    check = state(ctx).practice().audit.verify()
+    check = state(ctx).practice().audit.verify(
+        public_keys=public_key or None, checkpoint_dir=checkpoints, use_key=not no_key)
+    for note in check.notes:
+        typer.echo(f"note: {note}")
     if not check.ok:
-        raise InclusionPracticeError(
-            f"audit chain broken at row {check.first_bad_id} (after {check.rows} good rows)"
-        )
-    typer.echo(f"audit chain intact: {check.rows} rows")
+        for problem in check.problems:
+            typer.echo(f"FOUND: {problem}", err=True)
+        raise AuditChainBroken(
+            f"audit chain broken: {len(check.problems)} finding"
+            f"{'s' if len(check.problems) != 1 else ''} ({check.rows} rows checked, "
+            f"{check.checkpoints} checkpoints)")
+    unsealed = f", {check.unsealed} not yet sealed" if check.unsealed else ""
+    typer.echo(f"audit chain intact: {check.rows} rows ({check.sealed} sealed{unsealed}); "
+               f"{check.checkpoints} signed checkpoint{'s' if check.checkpoints != 1 else ''} "
+               "checked")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint_cmd(
+    ctx: typer.Context,
+    reason: str = typer.Option("scheduled", "--reason", help="Why (shown by `audit verify`)."),
+) -> None:
+    """Seal the chain and write a signed checkpoint of its head outside the database (run it
+    from cron, e.g. hourly; backups, returns and exports write one too)."""
+    path = state(ctx).practice().audit.checkpoint(reason, required=True)
+    typer.echo(f"audit checkpoint {path}")
+
+
+@audit_app.command("seal")
+def audit_seal_cmd(ctx: typer.Context) -> None:
+    """Link every committed row into the chain now (writes do this themselves; after an
+    upgrade from schema 0006 this adopts the old chain)."""
+    typer.echo(f"sealed {state(ctx).practice().audit.seal()} rows")
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key_cmd(
+    ctx: typer.Context,
+    signing: bool = typer.Option(False, "--signing",
+                                 help="Replace the checkpoint signing key instead."),
+) -> None:
+    """Make a new MAC key current in the keyring (old rows keep verifying: the old key stays
+    in the keyring). Restart every terminal afterwards so they all use the new key."""
+    audit = state(ctx).practice().audit
+    if signing:
+        old, new = audit.rotate_signing_key()
+        typer.echo(f"checkpoint signing key {old} -> {new} (the old public key is kept beside "
+                   "the new one; give verifiers the new signing.pub)")
+        return
+    old, new = audit.rotate_key()
+    typer.echo(f"audit key {old} -> {new}; restart the terminals")
 
 
 @audit_app.command("access")

@@ -58,10 +58,14 @@ class ExportFilter:
 class ExportSummary:
     counts: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    checkpoint: Path | None = None
+    """The signed audit checkpoint the export wrote (None where there is no signing key)."""
 
     def lines(self) -> list[str]:
         out = [f"{t}: {n}" for t, n in self.counts.items()]
         out += [f"wrote {p}" for p in self.files]
+        if self.checkpoint is not None:
+            out.append(f"audit checkpoint {self.checkpoint}")
         return out
 
 
@@ -71,6 +75,7 @@ class FhirExporter:
 
     def __init__(self, services: PracticeServices) -> None:
         self._exports = services.exports
+        self._audit = services.audit
         self._indicators = services.indicators
         self._config = services.config
         self._clock = services.clock
@@ -108,6 +113,7 @@ class FhirExporter:
             write_bundle_stream(fh, self._counted(self.resources(actor, flt), summary, progress),
                                 self._clock.now())
         summary.files.append(out)
+        self._checkpoint(summary)
         return summary
 
     def write_ndjson(self, actor: Actor | None, folder: Path, flt: ExportFilter = ExportFilter(),
@@ -132,7 +138,14 @@ class FhirExporter:
                 summary.files.append(path)
             else:
                 path.unlink()
+        self._checkpoint(summary)
         return summary
+
+    def _checkpoint(self, summary: ExportSummary) -> None:
+        """Every export leaves a signed checkpoint of the audit chain outside the database."""
+        written = self._audit.checkpoint("FHIR export")
+        if written is not None:
+            summary.checkpoint = written
 
     @staticmethod
     def _counted(items: Iterable[Json], summary: ExportSummary,

@@ -1,9 +1,11 @@
-"""Automatic, hash-chained audit of every write to patient data.
+"""Automatic, keyed audit of every write to patient data.
 
 A ``before_flush`` hook refuses writes without an acting user and refuses deletes; an
 ``after_flush`` hook appends one audit row per inserted or changed row, in the same transaction,
-so a change and its audit row commit (or roll back) together. Each row's hash covers the
-previous row's hash, so editing or removing a row breaks the chain (``audit verify``).
+so a change and its audit row commit (or roll back) together. Each row carries its own
+HMAC-SHA256 under a key kept outside the database (:mod:`.audit_keys`); no writer reads another
+row, so unrelated writes never wait for each other. After commit the sequencer
+(:mod:`.audit_chain`) links committed rows into the chain.
 """
 
 from __future__ import annotations
@@ -12,21 +14,43 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import secrets
+import weakref
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import Connection, event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
-from sqlmodel import col
 
 from inclusion_practice.clock import SystemClock
 from inclusion_practice.domain.actor import Actor
-from inclusion_practice.errors import AuditImmutable, DeletionRefused, NoActingUser
+from inclusion_practice.errors import AuditImmutable, AuditKeyError, DeletionRefused, NoActingUser
+from inclusion_practice.storage.audit_keys import AuditSetup, Keyring
 from inclusion_practice.storage.tables import AUDITED_TABLES, AuditEvent
 
 GENESIS = "0" * 64
 _REDACTED = {"password_hash"}
-_PG_AUDIT_LOCK = 7_311_042
-"""Advisory lock key that serialises audit appends on PostgreSQL so the chain never forks."""
+ROW_DOMAIN = b"inclusion-practice audit row v1"
+_FIELDS = ("occurred_at", "actor", "actor_role", "action", "entity", "entity_id", "changes")
+_SETUPS: weakref.WeakKeyDictionary[Any, AuditSetup] = weakref.WeakKeyDictionary()
+"""Each database's key material, by its engine (an engine made from it with other execution
+options is looked up through the engine it wraps)."""
+
+
+def register(engine: Any, setup: AuditSetup) -> None:
+    """Say where the audit keys of the database behind ``engine`` are."""
+    _SETUPS[engine] = setup
+
+
+def setup_for(conn: Connection) -> AuditSetup:
+    return setup_of(conn.engine)
+
+
+def setup_of(engine: Any) -> AuditSetup:
+    setup = _SETUPS.get(getattr(engine, "_proxied", engine))
+    if setup is None:
+        raise AuditKeyError("this connection's database was not opened through Database: "
+                            "no audit key is known for it")
+    return setup
 
 
 def _plain(value: Any) -> Any:
@@ -37,15 +61,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _payload(row: dict[str, Any], extra: dict[str, Any] | None = None) -> bytes:
+    body = {k: _plain(row[k]) for k in _FIELDS}
+    if extra:
+        body.update(extra)
+    return json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    """The chain hash of one audit row given the previous row's hash."""
-    payload = json.dumps(
-        {k: _plain(row[k]) for k in ("occurred_at", "actor", "actor_role", "action", "entity",
-                                     "entity_id", "changes")},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+    """The unkeyed hash of the chain before schema 0007 (kept to verify those rows; anyone can
+    compute it, which is why new rows carry :func:`row_mac` instead)."""
+    return hashlib.sha256(prev_hash.encode("utf-8") + _payload(row)).hexdigest()
+
+
+def row_mac(keyring: Keyring, row: dict[str, Any]) -> str | None:
+    """The keyed MAC of one audit row: its content, its key id and its nonce (None when the
+    keyring lacks the row's key)."""
+    kid = str(row["key_id"])
+    return keyring.mac(kid, ROW_DOMAIN, _payload(row, {"key_id": kid, "nonce": row["nonce"]}))
 
 
 def _changes(obj: Any, is_new: bool) -> dict[str, Any]:
@@ -122,20 +155,21 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
 
 
 def append_audit_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Append rows to the chain (used by the flush hook and by bulk loaders)."""
+    """Append rows, each with its own MAC (used by the flush hook and by bulk loaders).
+
+    Nothing here reads an earlier row or takes a lock: the sequencer chains the rows after
+    commit, so concurrent writers do not serialise on the audit trail."""
     if not rows:
         return
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    last: str | None = conn.execute(
-        select(col(AuditEvent.hash)).order_by(col(AuditEvent.id).desc()).limit(1)
-    ).scalar()
-    prev = last or GENESIS
+    keyring = setup_for(conn).keyring()
     for row in rows:
-        row["prev_hash"] = prev
-        row["hash"] = prev = row_hash(prev, row)
+        row["key_id"] = keyring.current
+        row["nonce"] = secrets.token_hex(16)
+        row["prev_hash"] = ""
+        row["hash"] = row_mac(keyring, row)
     conn.execute(insert(AuditEvent), rows)
+    session.info["audit_written"] = True
 
 
 def install(session_cls: type[Session]) -> None:
@@ -143,13 +177,3 @@ def install(session_cls: type[Session]) -> None:
     if not event.contains(session_cls, "before_flush", _before_flush):
         event.listen(session_cls, "before_flush", _before_flush)
         event.listen(session_cls, "after_flush", _after_flush)
-
-
-def verify_chain(rows: list[dict[str, Any]], prev: str = GENESIS) -> int | None:
-    """Return the id of the first row whose hash does not follow ``prev`` (the hash of the row
-    before the first one given), or None if the chain holds."""
-    for row in rows:
-        if row["prev_hash"] != prev or row_hash(prev, row) != row["hash"]:
-            return int(row["id"])
-        prev = row["hash"]
-    return None

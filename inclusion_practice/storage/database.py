@@ -24,7 +24,8 @@ from sqlmodel import Session
 from inclusion_practice.clock import Clock, SystemClock
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.errors import Conflict, InvalidInput
-from inclusion_practice.storage import audit, guards
+from inclusion_practice.storage import audit, audit_chain, guards
+from inclusion_practice.storage.audit_keys import AuditSetup
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")
@@ -106,6 +107,7 @@ class UnitOfWork:
         self.session.info["now"] = clock.now()
         self.actor = actor
         self.clock = clock
+        self._engine = engine
         self._write = write
         self._committed = False
 
@@ -124,8 +126,21 @@ class UnitOfWork:
             raise replacement from exc
 
     def commit(self) -> None:
+        """Commit, sealing the audit rows into the chain first when this write may (always on
+        SQLite; on PostgreSQL if it wins a try-lock nobody waits for: :mod:`.audit_chain`)."""
+        self.session.flush()
+        info = self.session.info
+        wrote = bool(info.get("audit_written"))
+        now = info.get("now") or self.clock.now()
+        sealed: tuple[int, int] | None = None
+        if wrote:
+            keyring = audit.setup_of(self._engine).keyring()
+            sealed = audit_chain.seal_in_write(self.session.connection(), keyring, now)
         self.session.commit()
         self._committed = True
+        if wrote:
+            info["audit_written"] = False
+            audit_chain.after_write(self._engine, now, sealed)
 
     def flush(self) -> None:
         self.session.flush()
@@ -138,9 +153,13 @@ class Database:
     migration commands themselves.
     """
 
-    def __init__(self, url: str, *, clock: Clock | None = None, check_schema: bool = True) -> None:
+    def __init__(self, url: str, *, clock: Clock | None = None, check_schema: bool = True,
+                 audit_setup: AuditSetup | None = None) -> None:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url)
+        self.audit = audit_setup or AuditSetup.for_database(self.url)
+        """Where this database's audit key and checkpoints are (outside the database)."""
+        audit.register(self.engine, self.audit)
         self.clock: Clock = clock or SystemClock()
         self.retries = 0
         """Lock or serialisation failures retried by :meth:`run_write` (stress figures)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 
@@ -33,7 +33,8 @@ class AppUser(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One change to patient data: who, when, what. Append-only and hash-chained."""
+    """One change to patient data: who, when, what. Append-only; each row carries its own
+    keyed MAC and is linked into the chain after commit (:class:`AuditLink`)."""
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
@@ -46,7 +47,35 @@ class AuditEvent(SQLModel, table=True):
     changes: str = Field(sa_column=Column(Text, nullable=False))
     """JSON: for a new row, its values; for a change, ``{field: [old, new]}``."""
     prev_hash: str = Field(max_length=64)
+    """Rows from before schema 0007 only: the previous row's hash in the old unkeyed chain
+    (empty for keyed rows)."""
     hash: str = Field(max_length=64)
+    """The row's HMAC-SHA256 under key ``key_id`` (before 0007: the unkeyed chain hash)."""
+    key_id: str | None = Field(default=None, max_length=16)
+    """Which key of the keyring made ``hash``; None for rows written before schema 0007."""
+    nonce: str | None = Field(default=None, max_length=32)
+    """Random, under the MAC: a copied row is told apart from the row it copies."""
+
+
+class AuditLink(SQLModel, table=True):
+    """The chain: audit rows in the order the sequencer sealed them. Each link's MAC covers
+    the previous link's, its position and its row's MAC, so a removed, reordered or altered
+    row breaks every later link for anyone without the key. Append-only."""
+
+    __tablename__ = "audit_link"
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    audit_event_id: int = Field(unique=True)
+    key_id: str = Field(max_length=16)
+    link_mac: str = Field(max_length=64)
+    sealed_at: dt.datetime = Field(sa_type=DateTime)
+
+
+class AuditPending(SQLModel, table=True):
+    """Audit rows committed but not yet sealed into the chain (filled by a trigger on insert,
+    emptied by the sequencer), so writers never wait for each other to chain their rows."""
+
+    __tablename__ = "audit_pending"
+    audit_event_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
 
 
 class Patient(SQLModel, table=True):
