@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
+from inclusion_practice.domain.dna_ladder import action_kind
 from inclusion_practice.domain.refusals import RefusalReason
 from inclusion_practice.domain.registration import DeregistrationReason, RegistrationKind
 from inclusion_practice.services.reporting import RegisterFlow
@@ -85,18 +85,6 @@ DEREGISTRATION_LABELS: dict[str, str] = {
     DeregistrationReason.LINKED_DUPLICATE.value: "Duplicate record linked",
     DeregistrationReason.OTHER.value: "Other",
 }
-
-
-ACTION_KIND: dict[str, str] = {
-    DnaAction.SMS_REMINDER.value: "reminder",
-    DnaAction.LETTER.value: "reminder",
-    **{a.value: "sanction" for a in SANCTIONS},
-}
-"""Everything else after a DNA (keyworker contact, clinician review …) is outreach."""
-
-
-def action_kind(action: str) -> str:
-    return ACTION_KIND.get(action, "outreach")
 
 
 def language_label(tag: str) -> str:

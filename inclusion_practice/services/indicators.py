@@ -22,7 +22,14 @@ from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.disclosure import merge_hidden_strata
 from inclusion_practice.domain.periods import Period, parse_period
-from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
+from inclusion_practice.domain.qof import Counts, points
+from inclusion_practice.domain.qof_payment import (
+    PaymentRates,
+    contractor_population_index,
+    indicator_payment,
+    prevalence_factor,
+    rates_for,
+)
 from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.indicators import memory_engine
@@ -78,6 +85,12 @@ class IndicatorResult:
     by_sex: dict[str, Counts] = field(default_factory=dict)
     by_age_band: dict[str, Counts] = field(default_factory=dict)
     by_category: dict[str, Counts] = field(default_factory=dict)
+    prevalence_factor: float = 1.0
+    """Practice prevalence ÷ reference prevalence (1 when the indicator is not weighted)."""
+    points_pounds: float = 0.0
+    """points × £ per point × CPI × prevalence factor, to the penny."""
+    per_patient_pounds: float = 0.0
+    per_event_pounds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,13 @@ class SetResult:
     engine: str
     pounds_per_point: float
     list_size_factor: float
+    """The contractor population index applied to points money (1 when switched off)."""
     results: tuple[IndicatorResult, ...]
     generated_at: dt.datetime
+    list_size: int = 0
+    """Registered patients on the period end (``practice.list_size`` when configured)."""
+    rates: PaymentRates | None = None
+    """The financial year's £ per point and national average list size, with their sources."""
 
     @property
     def total_points(self) -> float:
@@ -218,10 +236,9 @@ class IndicatorService:
             else:
                 tallies = memory_engine.run_set(ind_set, load_records(conn), per)
             list_size = self._config.practice.list_size or registered_count(conn, per.end)
-        rep = self._config.reporting
-        factor = list_size_factor(list_size, rep.national_average_list_size, rep.apply_list_size_index)
-        ppp = ind_set.pounds_per_point if ind_set.pounds_per_point is not None else rep.pounds_per_point
-        results = tuple(self._result(ind, tallies[ind.id], ppp, factor) for ind in ind_set.indicators)
+        rates = self.payment_rates(ind_set, per)
+        cpi = contractor_population_index(list_size, rates.national_average_list_size, rates.apply_cpi)
+        results = tuple(self._result(ind, tallies, rates, cpi, list_size) for ind in ind_set.indicators)
         policy = self._config.flag_visibility(role)
         if not policy.sees_everything:
             # Restricted strata are merged and suppressed for this role: counts of 1-7 a day
@@ -231,19 +248,48 @@ class IndicatorService:
                 for r in results
             )
         return SetResult(
-            ind_set.id, ind_set.title, ind_set.version, per, engine, ppp, factor, results, self._clock.now()
+            ind_set.id, ind_set.title, ind_set.version, per, engine, rates.pounds_per_point, cpi, results,
+            self._clock.now(), list_size, rates,
+        )
+
+    def payment_rates(self, ind_set: IndicatorSet, period: Period) -> PaymentRates:
+        """£ per point (the set's, else ``practice.toml``'s, else the financial year's) and the
+        national average list size (``practice.toml``'s, else the year's), with sources."""
+        rep = self._config.reporting
+        ppp: float | None
+        if ind_set.pounds_per_point is not None:
+            ppp, source = ind_set.pounds_per_point, f"indicator set {ind_set.id} ({ind_set.source})"
+        else:
+            ppp, source = rep.pounds_per_point, "practice.toml reporting.pounds_per_point"
+        return rates_for(
+            period.end,
+            pounds_per_point=ppp,
+            pounds_per_point_source=source,
+            national_average_list_size=rep.national_average_list_size,
+            apply_cpi=rep.apply_list_size_index,
         )
 
     @staticmethod
-    def _result(ind: Indicator, tal: IndicatorTally, ppp: float, factor: float) -> IndicatorResult:
+    def _result(
+        ind: Indicator, tallies: dict[str, IndicatorTally], rates: PaymentRates, cpi: float, list_size: int
+    ) -> IndicatorResult:
         sc = ind.scoring
+        tal = tallies[ind.id]
         counts = tal.total
         ach = counts.achievement
         pts = round(points(ach, sc.lower, sc.upper, sc.max_points), 2) if ind.kind == "proportion" else 0.0
-        pay = payment(pts, ppp, factor, sc.per_patient, counts.numerator, sc.per_event, counts.events)
+        weight = 1.0
+        if sc.prevalence is not None:
+            register = tallies[sc.prevalence.register_id].total.numerator
+            weight = prevalence_factor(register, list_size, sc.prevalence.reference_percent)
+        pay = indicator_payment(
+            pts, rates.pounds_per_point, cpi, weight,
+            per_patient=sc.per_patient, patients=counts.numerator, per_event=sc.per_event, events=counts.events,
+        )
         return IndicatorResult(
-            ind.id, ind.title, ind.kind, ind.version, counts, ach, pts, sc.max_points, pay,
+            ind.id, ind.title, ind.kind, ind.version, counts, ach, pts, sc.max_points, pay.total,
             sc.lower, sc.upper, sc.placeholder, tal.by_sex, tal.by_age_band, tal.by_category,
+            weight, pay.points_pounds, pay.per_patient_pounds, pay.per_event_pounds,
         )
 
     # ----------------------------------------------------------------- patients
