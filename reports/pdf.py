@@ -504,7 +504,7 @@ def _period_part(
 ) -> list[Flowable]:
     by = {t.key: t for t in tables}
     out: list[Flowable] = _h1(heading, st)
-    out += _section(by["register"], st, label_width=CONTENT_W * 0.46, label_header="Category")
+    out += _section(by["register"], st, label_width=CONTENT_W * 0.40, label_header="Category")
     out += _section(by["indicators"], st, label_width=CONTENT_W * 0.31, label_header="Indicator",
                     text_widths=INDICATOR_WIDTHS)
     if "payment_basis" in by:

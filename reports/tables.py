@@ -188,7 +188,7 @@ def _register_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
         "Inclusion-health register by category",
         (Column("at_start", "At start"), Column("joined", "Joined"), Column("left", "Left"),
          Column("at_end", "At end"), Column("in_and_out", "In and out"),
-         Column("temporary_at_end", "Temporary at end")),
+         Column("temporary_at_end", "Temp. at end")),
         tuple(rows),
         note=f"On the register on a day: on the practice's registered list that day (a permanent "
         f"registration) and a flag of the category active that day. Records linked as the same "

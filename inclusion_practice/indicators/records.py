@@ -81,13 +81,13 @@ class PatientHistory:
     interpreter_needed: bool = False
     interpreter_mode: str | None = None
     keyworker_name: str | None = None
-    linked_to_id: int | None = None
-    """Set when this record is linked as the same person as another (the surviving record)."""
     registrations: tuple[RegistrationRow, ...] = ()
     flags: tuple[FlagRow, ...] = ()
     events: tuple[EventRow, ...] = ()
     invitations: tuple[InvitationRow, ...] = ()
     dnas: tuple[DnaRow, ...] = field(default=())
+    linked_to_id: int | None = None
+    """Set when this record is linked as the same person as another (the surviving record)."""
 
 
 def merge_linked(records: Iterable[PatientHistory]) -> list[PatientHistory]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
@@ -42,14 +43,14 @@ from inclusion_practice.indicators.definitions import (
     shipped_set_names,
 )
 from inclusion_practice.indicators.memory_engine import Step
-from inclusion_practice.indicators.records import FlagRow
+from inclusion_practice.indicators.records import FlagRow, merge_linked
 from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTally, PatientOutcome
 from inclusion_practice.indicators.sql_engine import SqlEngine
 from inclusion_practice.indicators.sql_loaders import load_records, patient_names, registered_count
 from inclusion_practice.services.access import require
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database
-from inclusion_practice.storage.tables import Flag
+from inclusion_practice.storage.tables import Flag, Patient
 from inclusion_practice.storage.visibility import flag_category_visible
 
 ENGINES = ("sql", "memory")
@@ -311,7 +312,7 @@ class IndicatorService:
             outcomes = self._visible(role, ind, everyone, per.end)
             names = patient_names(conn, [o.patient_id for o in outcomes])
             missing_ids = [o.patient_id for o in outcomes if o.missing]
-            records = {r.id: r for r in load_records(conn, missing_ids)} if missing_ids else {}
+            records = {r.id: r for r in merge_linked(load_records(conn, missing_ids))} if missing_ids else {}
         numerator, excepted, missing = [], [], []
         for o in outcomes:
             name = names.get(o.patient_id, "")
@@ -358,9 +359,20 @@ class IndicatorService:
         per = self._period(period)
         ind_set, ind = self._find(indicator_id, set_ref)
         with self._db.connection() as conn:
-            recs = load_records(conn, [patient_id])
-        if not recs:
+            raw = load_records(conn, [patient_id])
+        asked = next((r for r in raw if r.id == patient_id), None)
+        if asked is None:
             raise NotFound("patient", patient_id)
+        # Linked records are one person, counted on the surviving record: explain that one.
+        person = asked.linked_to_id if asked.linked_to_id is not None else patient_id
+        recs = [r for r in merge_linked(raw) if r.id == person]
+        linked_step: tuple[Step, ...] = ()
+        if person != patient_id:
+            linked_step = (Step("register", "counted on the surviving record", bool(recs),
+                                f"record #{patient_id} is linked as the same person as #{person}: "
+                                f"its history counts on #{person}"),)
+        if not recs:
+            return Explanation(ind.id, ind.title, patient_id, per, "not in denominator", linked_step)
         hidden = self._hidden(role, recs[0].flags)
         # As for the lists: a non-clinical role sees the patient as if restricted flags did not
         # exist, so "on the register" can never give a restricted category away.
@@ -374,7 +386,7 @@ class IndicatorService:
             population = f"excepted: {EXCEPTION_REASONS[ev.outcome.exception]}"
         else:
             population = "missing"
-        return Explanation(ind.id, ind.title, patient_id, per, population, ev.steps)
+        return Explanation(ind.id, ind.title, patient_id, per, population, linked_step + ev.steps)
 
     def _visible(
         self, role: Role, ind: Indicator, outcomes: list[PatientOutcome], on: dt.date
@@ -392,12 +404,21 @@ class IndicatorService:
         shown: set[int] = set()
         with self._db.read() as uow:
             for i in range(0, len(ids), 500):
-                stmt = select(Flag.patient_id).where(
-                    col(Flag.patient_id).in_(ids[i:i + 500]), flag_category_visible(Flag.category, policy),
-                    active_on(Flag, on))
+                chunk = ids[i:i + 500]
+                # The person's flags may sit on a record linked to the surviving one.
+                stmt = (
+                    select(Flag.patient_id, Patient.linked_to_id)
+                    .join(Patient, col(Patient.id) == Flag.patient_id)
+                    .where(
+                        or_(col(Flag.patient_id).in_(chunk), col(Patient.linked_to_id).in_(chunk)),
+                        flag_category_visible(Flag.category, policy),
+                        active_on(Flag, on),
+                    )
+                )
                 if cats != "any":
                     stmt = stmt.where(col(Flag.category).in_(cats))
-                shown.update(uow.session.exec(stmt).all())
+                for pid, linked in uow.session.exec(stmt).all():
+                    shown.add(linked if linked is not None else pid)
         return [o for o in outcomes if o.patient_id in shown]
 
     def _hidden(self, role: Role, flags: Iterable[FlagRow] = ()) -> frozenset[str]:
