@@ -131,7 +131,7 @@ CREATE TEMPORARY TABLE hw AS
 WITH reg AS (
   SELECT patient_id, MAX(start_date) AS reg_start FROM registration
   WHERE start_date <= {end} AND (end_date IS NULL OR end_date >= {end})
-    AND (planned_end IS NULL OR planned_end >= {end})
+    AND (planned_end IS NULL OR planned_end >= {end}) AND kind = 'permanent'
   GROUP BY patient_id
 ), cat AS (
   SELECT patient_id,
@@ -144,25 +144,27 @@ WITH reg AS (
   GROUP BY patient_id
 ), ev AS (
   SELECT e.patient_id,
-    SUM(CASE WHEN e.code IN ({q('new_patient_check')}) AND {days('e.event_date')} - {days('r.reg_start')} BETWEEN 0 AND 28 THEN 1 ELSE 0 END) AS nphc,
-    SUM(CASE WHEN e.code IN ({q('health_review')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS hr,
-    SUM(CASE WHEN e.code IN ({q('hepb_test')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS hepb,
-    SUM(CASE WHEN e.code IN ({q('hepc_test')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS hepc,
-    SUM(CASE WHEN e.code IN ({q('hiv_test')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS hiv,
-    SUM(CASE WHEN e.code IN ({q('hepb_vaccination')}) AND e.event_date >= '2021-03-31' THEN 1 ELSE 0 END) AS hepbvac,
-    SUM(CASE WHEN e.code IN ({q('flu_vaccination')}) AND e.event_date >= '2025-09-01' THEN 1 ELSE 0 END) AS flu,
-    SUM(CASE WHEN e.code IN ({q('flu_contraindicated')}) AND e.event_date >= '1926-03-31' THEN 1 ELSE 0 END) AS fluci,
-    SUM(CASE WHEN e.code IN ({q('tb_screen')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS tb,
-    SUM(CASE WHEN e.code IN ({q('smoking_status')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS smok,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('new_patient_check')}) AND {days('e.event_date')} - {days('r.reg_start')} BETWEEN 0 AND 28 THEN e.event_date END) AS nphc,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('health_review')}) AND e.event_date >= {y0} THEN e.event_date END) AS hr,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('hepb_test')}) AND e.event_date >= {y0} THEN e.event_date END) AS hepb,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('hepc_test')}) AND e.event_date >= {y0} THEN e.event_date END) AS hepc,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('hiv_test')}) AND e.event_date >= {y0} THEN e.event_date END) AS hiv,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('hepb_vaccination')}) AND e.event_date >= '2021-03-31' THEN e.event_date END) AS hepbvac,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('flu_vaccination')}) AND e.event_date >= '2025-09-01' THEN e.event_date END) AS flu,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('flu_contraindicated')}) AND e.event_date >= '1926-03-31' THEN e.event_date END) AS fluci,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('tb_screen')}) AND e.event_date >= {y0} THEN e.event_date END) AS tb,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('smoking_status')}) AND e.event_date >= {y0} THEN e.event_date END) AS smok,
     MAX(CASE WHEN e.code IN ({q('smoking_status')}) AND e.event_date >= '2024-04-01'
         THEN {days('e.event_date')} * 2 + CASE WHEN e.code IN ({q('smoking_current')}) THEN 1 ELSE 0 END END) AS smok_latest,
-    SUM(CASE WHEN e.code IN ({q('smoking_support')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS support,
-    SUM(CASE WHEN e.code IN ({q('audit_c')}) AND e.event_date >= {y0} AND e.value IS NOT NULL AND e.value >= 0 THEN 1 ELSE 0 END) AS auditc,
-    SUM(CASE WHEN e.code IN ({q('alcohol_declined')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS alcdec,
-    SUM(CASE WHEN e.code IN ({q('mental_health_review')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS mh,
-    SUM(CASE WHEN e.code IN ({q('mh_declined')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS mhdec,
-    SUM(CASE WHEN e.code IN ({q('mh_unsuitable')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS mhuns,
-    SUM(CASE WHEN e.code IN ({q('drug_review')}) AND e.event_date >= {y0} THEN 1 ELSE 0 END) AS drug
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('smoking_support')}) AND e.event_date >= {y0} THEN e.event_date END) AS support,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('audit_c')}) AND e.event_date >= {y0} AND e.value IS NOT NULL AND e.value >= 0 THEN e.event_date END) AS auditc,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('alcohol_declined')}) AND e.event_date >= {y0} THEN e.event_date END) AS alcdec,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('mental_health_review')}) AND e.event_date >= {y0} THEN e.event_date END) AS mh,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('mh_declined')}) AND e.event_date >= {y0} THEN e.event_date END) AS mhdec,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('mh_unsuitable')}) AND e.event_date >= {y0} THEN e.event_date END) AS mhuns,
+    COUNT(DISTINCT CASE WHEN e.code IN ({q('drug_review')}) AND e.event_date >= {y0} THEN e.event_date END) AS drug
+    , COUNT(DISTINCT CASE WHEN (e.code IN ({q('hepb_test')}) OR e.code IN ({q('hepc_test')}) OR e.code IN ({q('hiv_test')}))
+        AND e.event_date >= {y0} THEN e.event_date END) AS bbv_days
   FROM clinical_event e JOIN reg r ON r.patient_id = e.patient_id
   WHERE e.event_date <= {end}
   GROUP BY e.patient_id
@@ -179,7 +181,7 @@ WITH reg AS (
 ), fu AS (
   SELECT DISTINCT a.dna_event_id FROM dna_action a JOIN dna_event d2 ON d2.id = a.dna_event_id
   WHERE a.status = 'done'
-    AND a.action IN ('contact_via_keyworker','offer_drop_in','sms_reminder','letter','gentle_letter','clinician_review','safeguarding_check')
+    AND a.action IN ('contact_via_keyworker','offer_drop_in','clinician_review','safeguarding_check')
     AND a.done_at IS NOT NULL AND {dday('a.done_at')} - {dday('d2.occurred_at')} BETWEEN 0 AND 14
     AND {dday('a.done_at')} <= {days(end if dialect == 'sqlite' else "DATE " + end)}
 ), dna AS (
@@ -197,7 +199,7 @@ SELECT p.id AS patient_id, p.sex,
   COALESCE(ev.hiv,0) AS hiv, COALESCE(ev.hepbvac,0) AS hepbvac, COALESCE(ev.flu,0) AS flu, COALESCE(ev.fluci,0) AS fluci,
   COALESCE(ev.tb,0) AS tb, COALESCE(ev.smok,0) AS smok, ev.smok_latest, COALESCE(ev.support,0) AS support,
   COALESCE(ev.auditc,0) AS auditc, COALESCE(ev.alcdec,0) AS alcdec, COALESCE(ev.mh,0) AS mh,
-  COALESCE(ev.mhdec,0) AS mhdec, COALESCE(ev.mhuns,0) AS mhuns, COALESCE(ev.drug,0) AS drug,
+  COALESCE(ev.mhdec,0) AS mhdec, COALESCE(ev.mhuns,0) AS mhuns, COALESCE(ev.drug,0) AS drug, COALESCE(ev.bbv_days,0) AS bbv_days,
   inv.i_hr, inv.i_bbv, inv.i_flu, inv.i_tb, inv.i_smok, inv.i_mh,
   COALESCE(dna.n,0) AS dna_n, COALESCE(dna.missed,0) AS dna_missed
 FROM patient p JOIN reg r ON r.patient_id = p.id JOIN cat c ON c.patient_id = p.id
@@ -205,14 +207,14 @@ LEFT JOIN ev ON ev.patient_id = p.id LEFT JOIN inv ON inv.patient_id = p.id LEFT
 """
     a16, a15 = f"w.dob <= '{birthday_cutoff(pend, 16)}'", f"w.dob <= '{birthday_cutoff(pend, 15)}'"
     r91 = f"w.reg_start <= '{pend - dt.timedelta(days=91)}'"
-    lang = "w.main_language IS NOT NULL AND w.main_language <> '' AND w.main_language NOT IN ('en','en-GB')"
+    lang = "w.main_language IS NOT NULL AND TRIM(w.main_language) <> '' AND LOWER(w.main_language) NOT IN ('en','en-gb')"
     # (id, denominator, numerator, exception (evaluated only outside the numerator), events)
     inds = [
         ("IH001", "1=1", "1=1", "1=0", "0"),
         ("IH002", "w.reg_start BETWEEN '2025-04-01' AND '2026-03-03'", "w.nphc >= 1", "1=0", "w.nphc"),
         ("IH003", r91, "w.hr >= 1", "w.i_hr >= 7", "w.hr"),
         ("IH004", f"w.c_bbv = 1 AND {a16}", "w.hepb >= 1 AND w.hepc >= 1 AND w.hiv >= 1", "w.i_bbv >= 7",
-         "w.hepb + w.hepc + w.hiv"),
+         "w.bbv_days"),
         ("IH005", f"w.c_hepb = 1 AND {a16}", "w.hepbvac >= 3", "1=0", "w.hepbvac"),
         ("IH006", "1=1", "w.flu >= 1", "w.fluci >= 1 OR w.i_flu >= 7", "w.flu"),
         ("IH007", "w.c_tb = 1", "w.tb >= 1", "w.i_tb >= 7", "w.tb"),
@@ -222,9 +224,9 @@ LEFT JOIN ev ON ev.patient_id = p.id LEFT JOIN inv ON inv.patient_id = p.id LEFT
         ("IH010", a16, "w.auditc >= 1", "w.alcdec >= 1", "w.auditc"),
         ("IH011", r91, "w.mh >= 1", "w.mhuns >= 1 OR w.mhdec >= 1 OR w.i_mh >= 7", "w.mh"),
         ("IH012", "w.c_drug = 1", "w.drug >= 1", "1=0", "w.drug"),
-        ("IH013", lang, "w.interpreter_mode IS NOT NULL AND w.interpreter_mode <> ''", "1=0", "0"),
+        ("IH013", lang, "w.interpreter_mode IS NOT NULL AND TRIM(w.interpreter_mode) <> ''", "1=0", "0"),
         ("IH014", "w.dna_n > 0", "w.dna_missed = 0", "1=0", "0"),
-        ("IH015", "w.c_key = 1", "w.keyworker_name IS NOT NULL AND w.keyworker_name <> ''", "1=0", "0"),
+        ("IH015", "w.c_key = 1", "w.keyworker_name IS NOT NULL AND TRIM(w.keyworker_name) <> ''", "1=0", "0"),
     ]
     return sql, inds  # type: ignore[return-value]
 

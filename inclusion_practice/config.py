@@ -98,10 +98,13 @@ class RegistrationSettings(Strict):
 
 
 class ReportingSettings(Strict):
-    pounds_per_point: Annotated[float, Field(ge=0)] = 225.49
-    """QOF value of a point, 2025/26."""
-    national_average_list_size: Annotated[int, Field(gt=0)] = 9374
-    apply_list_size_index: bool = False
+    pounds_per_point: Annotated[float, Field(ge=0)] | None = None
+    """£ per QOF point; when left out, the figure for the period's financial year
+    (``domain/qof_payment.QOF_YEARS``, with its source). An indicator set's own value wins."""
+    national_average_list_size: Annotated[int, Field(gt=0)] | None = None
+    """For the contractor population index; when left out, the financial year's figure."""
+    apply_list_size_index: bool = True
+    """The contractor population index (list size ÷ national average), as QOF always applies."""
     indicator_set: str = "inclusion-health-les"
     suppress_small_numbers_when_publishing: bool = True
 

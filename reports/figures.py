@@ -75,6 +75,9 @@ class PeriodFigures:
     indicators: tuple[IndicatorResult, ...]
     categories: tuple[Category, ...] = ()
     """The configured categories, in configuration order (every one gets a register row)."""
+    run: SetResult | None = None
+    """The engine's run the indicators come from: its £ per point, list size and contractor
+    population index (the payment basis)."""
 
     @property
     def period(self) -> Period:

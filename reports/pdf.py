@@ -504,9 +504,14 @@ def _period_part(
 ) -> list[Flowable]:
     by = {t.key: t for t in tables}
     out: list[Flowable] = _h1(heading, st)
-    out += _section(by["register"], st, label_width=CONTENT_W * 0.46, label_header="Category")
+    out += _section(by["register"], st, label_width=CONTENT_W * 0.40, label_header="Category")
     out += _section(by["indicators"], st, label_width=CONTENT_W * 0.31, label_header="Indicator",
                     text_widths=INDICATOR_WIDTHS)
+    if "payment_basis" in by:
+        out += _section(by["payment_basis"], st, label_width=CONTENT_W * 0.34, label_header="",
+                        text_widths={"value": CONTENT_W * 0.16, "source": CONTENT_W * 0.50})
+    if "payment" in by:
+        out += _section(by["payment"], st, label_width=CONTENT_W * 0.40, label_header="Indicator")
     out += _h1("Registrations and refusals", st)
     out += _section(by["registrations"], st, label_header="Type")
     out += _section(by["deregistrations"], st, label_header="Reason")

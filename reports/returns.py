@@ -20,6 +20,7 @@ from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.fhir.measure import describe_populations
 from inclusion_practice.indicators.definitions import Indicator, IndicatorSet
+from inclusion_practice.indicators.verification import limitations
 from inclusion_practice.services.access import require
 from inclusion_practice.services.indicators import IndicatorResult, IndicatorService, SetResult
 from inclusion_practice.services.reporting import ReportingService
@@ -130,6 +131,9 @@ def describe_indicator(ind: Indicator, ind_set: IndicatorSet) -> str:
         parts.append("Register indicator: A is the register, paid per patient.")
     if ind.rationale:
         parts.append(ind.rationale)
+    limits = limitations(ind, dict(ind_set.codelists))
+    if limits:
+        parts.append("Limitations: " + " ".join(limits))
     return " ".join(parts)
 
 
@@ -180,7 +184,7 @@ def period_figures(
         Category(code, cat.label, cat.restricted) for code, cat in ip.config.flag_categories().items()
     )
     counts = reporting_service(ip).period_counts(actor, period)
-    return PeriodFigures(counts=counts, indicators=result.results, categories=categories)
+    return PeriodFigures(counts=counts, indicators=result.results, categories=categories, run=result)
 
 
 # --------------------------------------------------------------------------- the returns
@@ -263,6 +267,8 @@ def build_return(
             "Thresholds, points and payments marked as placeholders in the indicator set have "
             "not been agreed with the commissioner."
         )
+    if result.rates is not None:
+        notes.extend(result.rates.notes)
     if kind is ReturnKind.PCTMS_ANNUAL and cfg.contract_type is not ContractType.PCTMS:
         notes.append(
             f"The practice's contract type is {cfg.contract_type.value}; this PCTMS local "

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from inclusion_practice.domain.dna_ladder import SANCTIONS, DnaAction
+from inclusion_practice.domain.dna_ladder import action_kind
 from inclusion_practice.domain.refusals import RefusalReason
 from inclusion_practice.domain.registration import DeregistrationReason, RegistrationKind
 from inclusion_practice.services.reporting import RegisterFlow
@@ -87,18 +87,6 @@ DEREGISTRATION_LABELS: dict[str, str] = {
 }
 
 
-ACTION_KIND: dict[str, str] = {
-    DnaAction.SMS_REMINDER.value: "reminder",
-    DnaAction.LETTER.value: "reminder",
-    **{a.value: "sanction" for a in SANCTIONS},
-}
-"""Everything else after a DNA (keyworker contact, clinician review …) is outreach."""
-
-
-def action_kind(action: str) -> str:
-    return ACTION_KIND.get(action, "outreach")
-
-
 def language_label(tag: str) -> str:
     from inclusion_practice.domain.languages import language_name
 
@@ -141,8 +129,14 @@ def _summary_table(scope: str, pf: PeriodFigures, sup: Suppression, indicative: 
     total = pf.register_total
     c = pf.counts
     rows: list[Row] = [
+        Row("registered_list", "Registered list at the period end (permanent registrations)",
+            (sup.count(c.list_sizes.registered),)),
+        Row("temporary_at_end", "Temporary residents and immediately necessary treatment at the "
+            "period end (not on the list)", (sup.count(c.list_sizes.temporary),)),
         Row("register_at_end", "Patients on the inclusion-health register at the period end",
             (sup.count(total.at_end),)),
+        Row("register_temporary_at_end", "Flagged temporary residents at the period end (beside "
+            "the register, not on it)", (sup.count(total.temporary_at_end),)),
         Row("register_joined", "Patients who joined the register in the period",
             (sup.count(total.joined),)),
         Row("register_left", "Patients who left the register in the period",
@@ -170,15 +164,16 @@ def _summary_table(scope: str, pf: PeriodFigures, sup: Suppression, indicative: 
     return Table(scope, "summary", "Summary", (Column("value", "Value"),), tuple(rows))
 
 
-def _money(value: float, sup: Suppression) -> str:
+def _money(value: float, sup: Suppression, digits: int = 2) -> str:
     """Points and money go to the commissioner only: withheld from publishable versions."""
-    return WITHHELD if sup.enabled else fixed(value, 2)
+    return WITHHELD if sup.enabled else fixed(value, digits)
 
 
 def _register_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
     def values(flow: RegisterFlow) -> tuple[Cell, ...]:
         return tuple(sup.count(v) for v in
-                     (flow.at_start, flow.joined, flow.left, flow.at_end, flow.in_and_out))
+                     (flow.at_start, flow.joined, flow.left, flow.at_end, flow.in_and_out,
+                      flow.temporary_at_end))
 
     rows = [
         Row(cat.code, cat.label + (" (restricted)" if cat.restricted else ""), values(flow))
@@ -192,15 +187,21 @@ def _register_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
         "register",
         "Inclusion-health register by category",
         (Column("at_start", "At start"), Column("joined", "Joined"), Column("left", "Left"),
-         Column("at_end", "At end"), Column("in_and_out", "In and out")),
+         Column("at_end", "At end"), Column("in_and_out", "In and out"),
+         Column("temporary_at_end", "Temp. at end")),
         tuple(rows),
-        note=f"On the register on a day: registered with the practice that day and a flag of the "
-        f"category active that day. At start: on it on {before.isoformat()}; at end: on it on "
+        note=f"On the register on a day: on the practice's registered list that day (a permanent "
+        f"registration) and a flag of the category active that day. Records linked as the same "
+        f"person count once. At start: on it on {before.isoformat()}; at end: on it on "
         f"{pf.period.end.isoformat()}. Joined: not on it at the start, on it at the end; left: "
         "the reverse, so at start + joined - left = at end in every row. A patient who registers "
         "or leaves the practice while flagged joins or leaves the register like a flag that "
         "starts or ends. In and out: on it for a while in the period but neither at its start "
-        "nor its end. A patient in several categories is counted in each and once in the total.",
+        "nor its end. A patient in several categories is counted in each and once in the total. "
+        "Temporary at end: flagged on the last day but there only as a temporary resident or for "
+        "immediately necessary treatment; they stay registered with their home practice, so they "
+        "are shown beside the register and are in no register, list size or per-patient payment "
+        "unless an indicator opts in.",
     )
 
 
@@ -254,8 +255,75 @@ def _indicator_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table:
         tuple(rows),
         note="A numerator; B eligible patients (denominator); C personalised care adjustments and "
         "exclusions. Achievement = A / (B − C) × 100. Points rise linearly from 0 at the lower "
-        "threshold to the maximum at the upper. Payment = points × £ per point, plus any "
-        "per-patient or per-event amounts. Register indicators (no %) are paid per patient.",
+        "threshold to the maximum at the upper. Payment = points × £ per point × contractor "
+        "population index × prevalence factor, plus any per-patient or per-event amounts (see "
+        "the payment table). Register indicators (no %) are paid per patient.",
+    )
+
+
+def _payment_basis_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table | None:
+    run = pf.run
+    if run is None or run.rates is None:
+        return None
+    r = run.rates
+    cpi = f"{run.list_size_factor:.4f}" if r.apply_cpi else "not applied (1)"
+    rows = (
+        Row("financial_year", "Financial year", (r.financial_year, "")),
+        Row("pounds_per_point", "£ per point", (fixed(r.pounds_per_point, 2), r.pounds_per_point_source)),
+        Row("national_average_list_size", "National average list size",
+            (f"{r.national_average_list_size}", r.national_average_source)),
+        Row("list_size", "Practice list size (registered list at the period end)",
+            (sup.count(run.list_size), "practice.toml practice.list_size if set, else counted")),
+        Row("cpi", "Contractor population index (list size ÷ national average)", (cpi, "")),
+    )
+    return Table(
+        scope,
+        "payment_basis",
+        "Payment basis",
+        (Column("value", "Value", numeric=False), Column("source", "Source", numeric=False)),
+        rows,
+        note="The £ per point and national average list size are those of the financial year "
+        "holding the period end, unless practice.toml (reporting.pounds_per_point, "
+        "reporting.national_average_list_size) or the indicator set says otherwise. A figure "
+        "marked unsourced or unconfirmed must be checked with the commissioner before signing.",
+    )
+
+
+def _payment_table(scope: str, pf: PeriodFigures, sup: Suppression) -> Table | None:
+    run = pf.run
+    if run is None:
+        return None
+    rows = []
+    for r in pf.indicators:
+        rows.append(Row(r.indicator_id, f"{r.indicator_id} {r.title}", (
+            _money(r.points, sup),
+            _money(r.prevalence_factor, sup, 4),
+            _money(r.points_pounds, sup),
+            _money(r.per_patient_pounds, sup),
+            _money(r.per_event_pounds, sup),
+            _money(r.payment, sup),
+        )))
+    rows.append(Row("total", "Total", (
+        _money(pf.total_points, sup), "",
+        _money(round(sum(r.points_pounds for r in pf.indicators), 2), sup),
+        _money(round(sum(r.per_patient_pounds for r in pf.indicators), 2), sup),
+        _money(round(sum(r.per_event_pounds for r in pf.indicators), 2), sup),
+        _money(pf.total_payment, sup),
+    ), total=True))
+    return Table(
+        scope,
+        "payment",
+        "Payment, component by component",
+        (Column("points", "Points"), Column("prevalence", "Prevalence factor"),
+         Column("points_pounds", "Points £"), Column("per_patient_pounds", "Per patient £"),
+         Column("per_event_pounds", "Per event £"), Column("payment", "Payment £")),
+        tuple(rows),
+        note=f"Points £ = points × £{run.pounds_per_point:.2f} per point × contractor population "
+        f"index {run.list_size_factor:.4f} × prevalence factor (practice prevalence ÷ the "
+        "indicator's reference prevalence; 1 where the indicator is not prevalence-weighted). Per "
+        "patient £ = the indicator's £ per patient × A. Per event £ = £ per event × events, an "
+        "event being a numerator patient's day with a qualifying entry (two entries on one day "
+        "are one event). Each part is rounded to the penny; the payment is their sum.",
     )
 
 
@@ -459,10 +527,13 @@ def period_tables(
     scope: str, pf: PeriodFigures, sup: Suppression, indicative: bool = False
 ) -> list[Table]:
     """Every table measured over one period, in document order."""
+    payment = [t for t in (_payment_basis_table(scope, pf, sup), _payment_table(scope, pf, sup))
+               if t is not None]
     return [
         _summary_table(scope, pf, sup, indicative),
         _register_table(scope, pf, sup),
         _indicator_table(scope, pf, sup),
+        *payment,
         *_registration_tables(scope, pf, sup),
         *_access_tables(scope, pf, sup),
         _data_quality_table(scope, pf, sup),

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, update
 
 from inclusion_practice.indicators.records import PatientHistory
 from inclusion_practice.storage import tables as t
@@ -120,6 +120,11 @@ def insert_records(conn: Connection, records: Sequence[PatientHistory]) -> None:
                     }
                 )
     _insert(conn, t.Patient.__table__, patients)  # type: ignore[attr-defined]
+    # Links after every patient exists (the foreign key is checked row by row).
+    patient_t = t.Patient.__table__  # type: ignore[attr-defined]
+    for p in records:
+        if p.linked_to_id is not None:
+            conn.execute(update(patient_t).where(patient_t.c.id == p.id).values(linked_to_id=p.linked_to_id))
     _insert(conn, t.Registration.__table__, regs)  # type: ignore[attr-defined]
     _insert(conn, t.Flag.__table__, flags)  # type: ignore[attr-defined]
     _insert(conn, t.ClinicalEvent.__table__, events)  # type: ignore[attr-defined]

@@ -27,7 +27,11 @@ def test_a_minimal_config_gets_documented_defaults() -> None:
     cfg = parse_config(MINIMAL)
     assert cfg.registration.health_check_window_days == 28
     assert cfg.dna.window_months == 12
-    assert cfg.reporting.pounds_per_point == 225.49
+    # £ per point and the national average come from the financial year's table unless set;
+    # the contractor population index is on, as in QOF.
+    assert cfg.reporting.pounds_per_point is None
+    assert cfg.reporting.national_average_list_size is None
+    assert cfg.reporting.apply_list_size_index is True
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,25 @@ the key, and nothing runs. Shipped sets and code lists load and cite their sourc
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.domain.actor import Actor
+from inclusion_practice.domain.dna_ladder import REMINDERS, SANCTIONS
 from inclusion_practice.indicators.definitions import (
     DefinitionError,
     Offset,
+    Window,
     load_shipped_set,
     parse_set,
+    season_on,
     shipped_codelists,
     shipped_set_names,
 )
+from inclusion_practice.indicators.verification import limitations
 
 GOOD = """
 id = "local"
@@ -133,3 +138,95 @@ def test_a_set_file_can_bring_its_own_code_lists(ip: InclusionPractice, tmp_path
     path = tmp_path / "mine.toml"
     path.write_text(GOOD.replace("flu_vaccination", "my_check"), encoding="utf-8")
     assert "my_check" in ip.indicators.validate(path).codelists
+
+
+# --------------------------------------------------------------------------- issue 12 rules
+
+
+@pytest.mark.parametrize(
+    ("period_end", "first", "last"),
+    [
+        (dt.date(2026, 3, 31), dt.date(2025, 9, 1), dt.date(2026, 3, 31)),  # the year
+        (dt.date(2025, 12, 31), dt.date(2025, 9, 1), dt.date(2026, 3, 31)),  # Q3: clipped by engines
+        (dt.date(2025, 9, 1), dt.date(2025, 9, 1), dt.date(2026, 3, 31)),  # the first day
+        (dt.date(2025, 8, 31), dt.date(2024, 9, 1), dt.date(2025, 3, 31)),  # before it: last season
+        (dt.date(2025, 6, 30), dt.date(2024, 9, 1), dt.date(2025, 3, 31)),  # Q1
+    ],
+)
+def test_the_flu_season_for_any_period_end(period_end: dt.date, first: dt.date, last: dt.date) -> None:
+    assert season_on("season:09-01..03-31", period_end) == (first, last)
+    w = Window(anchor="season:09-01..03-31")
+    assert (w.start, w.end) == ("0d", "0d") and w.constant
+    assert w.period_bounds(dt.date(2025, 4, 1), period_end) == (first, last)
+
+
+@pytest.mark.parametrize(("anchor", "why"), [
+    ("season:02-29..03-31", "not a day of every year"),
+    ("season:9-1..3-31", "season:MM-DD..MM-DD"),
+])
+def test_a_bad_season_is_refused(anchor: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        Window(anchor=anchor)
+
+
+def test_ih006_counts_the_flu_season_and_ih014_outreach_only() -> None:
+    les = load_shipped_set("inclusion-health-les")
+    ih006, ih014 = les.get("IH006"), les.get("IH014")
+    assert ih006 is not None and ih014 is not None
+    assert ih006.numerator_criteria[0].window.anchor == "season:09-01..03-31"  # type: ignore[union-attr]
+    assert ih006.exceptions.window.anchor == "season:09-01..03-31"
+    actions = set(ih014.numerator_criteria[0].actions)  # type: ignore[union-attr]
+    assert not actions & {a.value for a in REMINDERS | SANCTIONS}
+    assert actions == {"contact_via_keyworker", "offer_drop_in", "clinician_review", "safeguarding_check"}
+
+
+def test_a_dna_criterion_counts_outreach_by_default_and_refuses_unknown_actions() -> None:
+    s = parse_set(GOOD.replace('type = "event"\ncodelist = "flu_vaccination"',
+                               'type = "dna"\nfollowed_up_within_days = 14'), "dna.toml")
+    assert "sms_reminder" not in s.indicators[0].numerator_criteria[0].actions  # type: ignore[union-attr]
+    with pytest.raises(DefinitionError, match="unknown action 'phone_call'"):
+        parse_set(GOOD.replace('type = "event"\ncodelist = "flu_vaccination"',
+                               'type = "dna"\nfollowed_up_within_days = 14\nactions = ["phone_call"]'), "dna.toml")
+
+
+def test_temporary_residents_are_opted_in_per_indicator() -> None:
+    s = parse_set(GOOD.replace('title = "Flu"\n', 'title = "Flu"\n[indicator.register]\ninclude_temporary = true\n'),
+                  "t.toml")
+    assert s.indicators[0].population.include_temporary
+    assert not parse_set(GOOD, "t.toml").indicators[0].population.include_temporary
+    assert all(not i.population.include_temporary
+               for n in shipped_set_names() for i in load_shipped_set(n).indicators)
+
+
+PREVALENCE = GOOD + """
+[indicator.scoring.prevalence]
+register = "{register}"
+reference_percent = 2.5
+source = "commissioner's reference"
+[[indicator]]
+id = "L2"
+title = "Register"
+kind = "register"
+"""
+
+
+def test_prevalence_weighting_names_a_register_indicator_of_the_set() -> None:
+    s = parse_set(PREVALENCE.format(register="L2"), "p.toml")
+    prev = s.indicators[0].scoring.prevalence
+    assert prev is not None and (prev.register_id, prev.reference_percent) == ("L2", 2.5)
+    with pytest.raises(DefinitionError, match="'L1' is not a kind = \"register\" indicator"):
+        parse_set(PREVALENCE.format(register="L1"), "p.toml")
+
+
+def test_descriptions_state_local_codes_and_attributes_read_as_recorded() -> None:
+    les = load_shipped_set("inclusion-health-les")
+    for iid, code in (("IH002", "ip:new-pt-check"), ("IH003", "ip:health-review")):
+        ind = les.get(iid)
+        assert ind is not None
+        assert any("local code" in lim and code in lim for lim in limitations(ind, les.codelists)), iid
+    for iid in ("IH013", "IH015"):
+        ind = les.get(iid)
+        assert ind is not None
+        assert any("not as they stood on the period end" in lim for lim in limitations(ind, les.codelists))
+    ih004 = les.get("IH004")
+    assert ih004 is not None and limitations(ih004, les.codelists) == []

@@ -76,6 +76,8 @@ class Case:
     indicator: str
     rows: list[tuple[PatientHistory, str]] = field(default_factory=list)
     period: Period = PERIOD
+    events: dict[int, int] = field(default_factory=dict)
+    """Expected per-event counts (patient id → events) where the case checks them."""
 
 
 ANNUAL = """
@@ -318,6 +320,221 @@ min_registration_days = 91
 ]
 
 
+TEMP = "temporary"
+INT = "immediately_necessary"
+REGISTER_ANY = """
+[[indicator]]
+id = "R1"
+title = "Register"
+kind = "register"
+[indicator.register]
+categories = "any"
+"""
+REGISTER_91 = """
+[[indicator]]
+id = "R2"
+title = "Register, registered at least 91 days"
+kind = "register"
+[indicator.register]
+categories = "any"
+min_registration_days = 91
+"""
+NEW_REG = """
+[[indicator]]
+id = "R3"
+title = "New registrations: check within 28 days"
+[[indicator.denominator.rules]]
+type = "registered_in"
+window = { anchor = "period", start = "0d", end = "-28d" }
+[[indicator.numerator.criteria]]
+type = "event"
+codelist = "new_patient_check"
+window = { anchor = "registration_start", start = "0d", end = "28d" }
+"""
+FLU_SEASON = """
+[[indicator]]
+id = "F1"
+title = "Flu this season"
+[[indicator.numerator.criteria]]
+type = "event"
+codelist = "flu_vaccination"
+window = { anchor = "season:09-01..03-31" }
+"""
+PER_EVENT = """
+[[indicator]]
+id = "E1"
+title = "Alcohol screen or drug review"
+[indicator.numerator]
+require = "any"
+[[indicator.numerator.criteria]]
+type = "event"
+codelist = "audit_c"
+[[indicator.numerator.criteria]]
+type = "event"
+codelist = "drug_review"
+[indicator.scoring]
+per_event = 25.0
+"""
+DRUG_REVIEW = "1048091000000104"
+
+
+def _dna(day: dt.date, action: str, after_days: int = 2) -> DnaRow:
+    done = dt.datetime.combine(day, dt.time(10)) + dt.timedelta(days=after_days)
+    return DnaRow(dt.datetime.combine(day, dt.time(10)), None, (DnaActionRow(action, "done", done),))
+
+
+CASES += [
+    Case("temporary residents are not on the registered list", REGISTER_ANY, [
+        (patient(1), "num"),
+        (patient(2, registrations=(RegistrationRow(D(2026, 3, 1), planned_end=D(2026, 5, 1), kind=TEMP),)), "out"),
+        (patient(3, registrations=(RegistrationRow(D(2026, 3, 25), planned_end=D(2026, 4, 8), kind=INT),)), "out"),
+        # temporary, then registered permanently: on the list
+        (patient(4, registrations=(RegistrationRow(D(2025, 6, 1), planned_end=D(2025, 8, 31), kind=TEMP),
+                                   RegistrationRow(D(2025, 9, 1)))), "num"),
+        # registered, and a temporary registration on top: on the list once
+        (patient(5, registrations=(RegistrationRow(D(2020, 1, 1)),
+                                   RegistrationRow(D(2026, 3, 1), planned_end=D(2026, 4, 30), kind=TEMP))), "num"),
+        # was registered, now only a temporary resident
+        (patient(6, registrations=(RegistrationRow(D(2020, 1, 1), D(2025, 12, 31)),
+                                   RegistrationRow(D(2026, 3, 1), planned_end=D(2026, 4, 30), kind=TEMP))), "out"),
+    ]),
+    Case("an indicator may opt in to temporary residents", REGISTER_ANY.replace(
+        'categories = "any"', 'categories = "any"\ninclude_temporary = true'), [
+        (patient(1), "num"),
+        (patient(2, registrations=(RegistrationRow(D(2026, 3, 1), planned_end=D(2026, 5, 1), kind=TEMP),)), "num"),
+        (patient(3, registrations=(RegistrationRow(D(2026, 3, 25), planned_end=D(2026, 4, 8), kind=INT),)), "num"),
+        (patient(4, registrations=(RegistrationRow(D(2026, 1, 1), planned_end=D(2026, 3, 30), kind=TEMP),)), "out"),
+    ]),
+    Case("linked records count once, on the surviving record", ANNUAL, [
+        (patient(1), "num"),  # with the review recorded on the record linked to it
+        (patient(2, linked_to_id=1, events=(ev(MH_REVIEW, D(2025, 6, 1)),)), "out"),
+        (patient(3, flags=()), "num"),  # its flag and review are on 4
+        (patient(4, linked_to_id=3, flags=HOMELESS, events=(ev(MH_REVIEW, D(2025, 7, 1)),)), "out"),
+        (patient(5, registrations=()), "missing"),  # registered only on the record linked to it
+        (patient(6, linked_to_id=5, flags=()), "out"),
+        (patient(7, linked_to_id=6), "out"),  # linked to a linked record: a chain, not counted
+        (patient(8, linked_to_id=8), "out"),  # linked to itself: not a surviving record
+    ]),
+    Case("registered at least 91 days: continuous registration", REGISTER_91, [
+        # consecutive periods are one registration
+        (patient(1, registrations=(RegistrationRow(D(2025, 1, 1), D(2025, 12, 31)), RegistrationRow(D(2026, 1, 1)))), "num"),
+        # a day's gap: registered again on 1 January, 90 days
+        (patient(2, registrations=(RegistrationRow(D(2025, 1, 1), D(2025, 12, 30)), RegistrationRow(D(2026, 1, 1)))), "out"),
+        # overlapping periods are one registration
+        (patient(3, registrations=(RegistrationRow(D(2024, 1, 1)), RegistrationRow(D(2026, 2, 1)))), "num"),
+        # an earlier record of the same person carries on into this one
+        (patient(4, registrations=(RegistrationRow(D(2026, 1, 1)),)), "num"),
+        (patient(5, linked_to_id=4, flags=(), registrations=(RegistrationRow(D(2025, 1, 1), D(2025, 12, 31)),)), "out"),
+        # time as a temporary resident is not time on the list
+        (patient(6, registrations=(RegistrationRow(D(2025, 10, 1), planned_end=D(2025, 12, 31), kind=TEMP),
+                                   RegistrationRow(D(2026, 1, 1)))), "out"),
+        # a planned end that lapsed, then registered again the next day
+        (patient(7, registrations=(RegistrationRow(D(2025, 6, 1), D(2025, 11, 30), D(2025, 9, 30)),
+                                   RegistrationRow(D(2025, 10, 1)))), "num"),
+    ]),
+    Case("a second, overlapping registration is not a new registration", NEW_REG, [
+        (patient(1, registrations=(RegistrationRow(D(2020, 1, 1)), RegistrationRow(D(2025, 6, 1))),
+                 events=(ev(NPHC, D(2025, 6, 10)),)), "out"),
+        (patient(2, registrations=(RegistrationRow(D(2020, 1, 1), D(2025, 5, 31)), RegistrationRow(D(2025, 6, 1)))), "out"),
+        (patient(3, registrations=(RegistrationRow(D(2020, 1, 1), D(2025, 4, 30)), RegistrationRow(D(2025, 6, 1))),
+                 events=(ev(NPHC, D(2025, 6, 10)),)), "num"),
+        (patient(4, registrations=(RegistrationRow(D(2025, 6, 1)),)), "missing"),
+        # a new registration on a record linked to an older one of the same person is not new
+        (patient(5, registrations=(RegistrationRow(D(2025, 6, 1)),)), "out"),
+        (patient(6, linked_to_id=5, flags=(), registrations=(RegistrationRow(D(2019, 1, 1), D(2025, 5, 31)),)), "out"),
+    ]),
+    Case("one event per day: a duplicate entry counts once", """
+[[indicator]]
+id = "E2"
+title = "Hep B course"
+[[indicator.numerator.criteria]]
+type = "event"
+codelist = "hepb_vaccination"
+min_count = 3
+window = { anchor = "period_end", start = "-5y", end = "0d" }
+""", [
+        (patient(1, events=tuple(ev(HEPB_VACC, d) for d in (D(2025, 1, 1), D(2025, 2, 1), D(2025, 7, 1)))), "num"),
+        (patient(2, events=tuple(ev(HEPB_VACC, d) for d in (D(2025, 1, 1), D(2025, 1, 1), D(2025, 7, 1)))), "missing"),
+    ], events={1: 3}),
+    Case("per-event payments count a patient's days with an event", PER_EVENT, [
+        (patient(1, events=(ev(AUDITC, D(2025, 5, 1), 3.0), ev(AUDITC, D(2025, 5, 1), 3.0))), "num"),
+        (patient(2, events=(ev(AUDITC, D(2025, 5, 1), 3.0), ev(DRUG_REVIEW, D(2025, 5, 1)))), "num"),
+        (patient(3, events=(ev(AUDITC, D(2025, 5, 1), 3.0), ev(DRUG_REVIEW, D(2025, 6, 1)),
+                            ev(DRUG_REVIEW, D(2025, 6, 1)))), "num"),
+        (patient(4), "missing"),
+    ], events={1: 1, 2: 1, 3: 2, 4: 0}),
+    Case("flu season: a year", FLU_SEASON, [
+        (patient(1, events=(ev(FLU, D(2025, 9, 1)),)), "num"),
+        (patient(2, events=(ev(FLU, D(2025, 8, 31)),)), "missing"),
+        (patient(3, events=(ev(FLU, D(2026, 3, 31)),)), "num"),
+    ]),
+    Case("flu season: a quarter inside the season", FLU_SEASON, [
+        (patient(1, events=(ev(FLU, D(2025, 9, 1)),)), "num"),  # before the quarter, in the season
+        (patient(2, events=(ev(FLU, D(2025, 8, 31)),)), "missing"),
+        (patient(3, events=(ev(FLU, D(2026, 1, 5)),)), "missing"),  # after the period end
+    ], parse_period("2025Q3")),
+    Case("flu season: a quarter after the season measures the last season", FLU_SEASON, [
+        (patient(1, events=(ev(FLU, D(2024, 10, 1)),)), "num"),
+        (patient(2, events=(ev(FLU, D(2025, 4, 15)),)), "missing"),  # out of season
+        (patient(3, events=(ev(FLU, D(2024, 8, 31)),)), "missing"),
+    ], parse_period("2025Q1")),
+    Case("outreach after a missed appointment: reminders do not count", """
+[[indicator]]
+id = "T12"
+title = "DNA outreach"
+[[indicator.denominator.rules]]
+type = "dna"
+window = { anchor = "period_end", start = "-12m+1d", end = "-14d" }
+[[indicator.numerator.criteria]]
+type = "dna"
+window = { anchor = "period_end", start = "-12m+1d", end = "-14d" }
+followed_up_within_days = 14
+""", [
+        (patient(1, dnas=(_dna(D(2025, 6, 1), "contact_via_keyworker"),)), "num"),
+        (patient(2, dnas=(_dna(D(2025, 6, 1), "clinician_review"),)), "num"),
+        (patient(3, dnas=(_dna(D(2025, 6, 1), "sms_reminder"),)), "missing"),
+        (patient(4, dnas=(_dna(D(2025, 6, 1), "letter"),)), "missing"),
+        (patient(5, dnas=(_dna(D(2025, 6, 1), "gentle_letter"),)), "missing"),
+    ]),
+    Case("language tags compare case-insensitively", """
+[[indicator]]
+id = "T13"
+title = "Interpreter recorded"
+[[indicator.denominator.rules]]
+type = "attribute"
+field = "main_language"
+op = "not_in"
+value = ["en", "en-GB"]
+[[indicator.numerator.criteria]]
+type = "attribute"
+field = "main_language"
+op = "eq"
+value = "pl"
+""", [
+        (patient(1, main_language="EN"), "out"),
+        (patient(2, main_language="en-gb"), "out"),
+        (patient(3, main_language="PL"), "num"),
+        (patient(4, main_language="Ti"), "missing"),
+        (patient(5, main_language="   "), "out"),  # spaces only: not recorded
+    ]),
+    Case("a keyworker of only spaces is not recorded", """
+[[indicator]]
+id = "T14"
+title = "Keyworker"
+[[indicator.numerator.criteria]]
+type = "attribute"
+field = "keyworker_name"
+op = "present"
+""", [
+        (patient(1, keyworker_name="Sam Okafor"), "num"),
+        (patient(2, keyworker_name="   "), "missing"),
+        (patient(3, keyworker_name=""), "missing"),
+        (patient(4), "missing"),
+        (patient(5, keyworker_name=" Sam "), "num"),
+    ]),
+]
+
+
 def _label(o: object) -> str:
     from inclusion_practice.indicators.results import PatientOutcome
 
@@ -337,8 +554,10 @@ def _expected(case: Case) -> dict[int, str]:
 def test_spec_on_the_in_memory_evaluator(case: Case) -> None:
     s = one(case.indicator)
     ind = s.indicators[0]
-    got = {o.patient_id: _label(o) for o in memory_engine.evaluate(ind, [p for p, _ in case.rows], case.period, s.codelists)}
-    assert got == _expected(case)
+    outcomes = memory_engine.evaluate(ind, [p for p, _ in case.rows], case.period, s.codelists)
+    assert {o.patient_id: _label(o) for o in outcomes} == _expected(case)
+    if case.events:
+        assert {o.patient_id: o.events for o in outcomes if o.patient_id in case.events} == case.events
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -354,6 +573,8 @@ def test_spec_on_sql(case: Case, db_url: str) -> None:
     finally:
         engine.dispose()
     assert {o.patient_id: _label(o) for o in outcomes} == _expected(case)
+    if case.events:
+        assert {o.patient_id: o.events for o in outcomes if o.patient_id in case.events} == case.events
     total = tallies[s.indicators[0].id].total
     assert total.denominator == len(_expected(case))
     assert total.numerator == sum(1 for v in _expected(case).values() if v == "num")

@@ -165,3 +165,109 @@ def test_the_cli_runs_lists_explains_and_validates(
     bad.write_text('id = "x"\ntitle = "X"\n[[indicator]]\nid = "X1"\ntitle = "t"\n', encoding="utf-8")
     assert main([*base, "validate", str(bad)]) == 2
     assert "bad.toml: indicator X1 (indicator[0]): numerator" in capsys.readouterr().err
+
+
+PAYMENT_SET = '''
+id = "pay"
+title = "Payment worked example"
+[[indicator]]
+id = "R"
+title = "Homeless register"
+kind = "register"
+[indicator.register]
+categories = ["homelessness"]
+[[indicator]]
+id = "RT"
+title = "Homeless register, temporary residents too"
+kind = "register"
+[indicator.register]
+categories = ["homelessness"]
+include_temporary = true
+[indicator.scoring]
+per_patient = 10.0
+[[indicator]]
+id = "P"
+title = "Mental-health review, prevalence-weighted"
+[indicator.register]
+categories = ["homelessness"]
+[[indicator.numerator.criteria]]
+type = "event"
+codelist = "mental_health_review"
+[indicator.scoring]
+lower = 0
+upper = 50
+max_points = 10
+[indicator.scoring.prevalence]
+register = "R"
+reference_percent = 50
+source = "worked example"
+'''
+
+
+def test_payment_uses_the_population_index_prevalence_and_the_registered_list(
+    ip: InclusionPractice, actors: dict[str, Actor], tmp_path: Path,
+) -> None:
+    """List 6 (patients 1-5 and 8; 6 is a temporary resident, 7 a record of patient 3) against a
+    national average of 12: CPI 0.5. Register R: 1, 3, 4 (3 of 6 = 50 %, the reference: factor 1).
+    P: A = 2 (1, and 3 through record 7), B = 3: 66.7 % ≥ 50 %, so 10 points:
+    10 × £220.62 (2024/25) × 0.5 × 1 = £1,103.10."""
+    from inclusion_practice.services.indicators import IndicatorService
+
+    home = (FlagRow("homelessness", D(2024, 1, 1)),)
+    recs = [
+        PatientHistory(1, D(1980, 1, 1), "female", registrations=REG, flags=home,
+                       events=(EventRow(MH_REVIEW, D(2024, 6, 1)),)),
+        PatientHistory(2, D(1985, 1, 1), "male", registrations=REG),
+        PatientHistory(3, D(1990, 1, 1), "male", registrations=REG, flags=home),
+        PatientHistory(4, D(1970, 1, 1), "female", registrations=REG, flags=home),
+        PatientHistory(5, D(1970, 1, 1), "female", registrations=REG),
+        PatientHistory(6, D(1970, 1, 1), "female", flags=home, registrations=(
+            RegistrationRow(D(2025, 3, 1), planned_end=D(2025, 5, 1), kind="temporary"),)),
+        PatientHistory(7, D(1990, 1, 1), "male", registrations=REG, linked_to_id=3,
+                       events=(EventRow(MH_REVIEW, D(2024, 9, 1)),)),
+        PatientHistory(8, D(1970, 1, 1), "female", registrations=REG),
+    ]
+    with ip.db.engine.begin() as conn:
+        insert_records(conn, recs)
+    path = tmp_path / "pay.toml"
+    path.write_text(PAYMENT_SET, encoding="utf-8")
+    cfg = ip.config.model_copy(update={"reporting": ip.config.reporting.model_copy(
+        update={"national_average_list_size": 12})})
+    service = IndicatorService(ip.db, cfg, ip.clock)
+    for engine in ("sql", "memory"):
+        res = service.run(actors["manager"], "2024/25", str(path), engine=engine)
+        by = {r.indicator_id: r for r in res.results}
+        assert res.list_size == 6 and res.list_size_factor == pytest.approx(0.5), engine
+        assert res.rates is not None and res.rates.financial_year == "2024/25"
+        assert res.pounds_per_point == 220.62
+        assert by["R"].counts.numerator == 3
+        assert by["RT"].counts.numerator == 4 and by["RT"].payment == 40.0  # 6 opts in
+        p = by["P"]
+        assert (p.counts.numerator, p.counts.denominator) == (2, 3)
+        assert p.points == 10.0 and p.prevalence_factor == pytest.approx(1.0)
+        assert p.points_pounds == p.payment == 1103.10
+    # The CPI can be switched off in practice.toml.
+    off = ip.config.model_copy(update={"reporting": ip.config.reporting.model_copy(
+        update={"apply_list_size_index": False})})
+    res = IndicatorService(ip.db, off, ip.clock).run(actors["manager"], "2024/25", str(path))
+    assert res.list_size_factor == 1.0
+    assert next(r for r in res.results if r.indicator_id == "P").payment == 2206.20
+
+
+def test_linked_records_are_listed_and_explained_on_the_surviving_record(
+    ip: InclusionPractice, actors: dict[str, Actor],
+) -> None:
+    home = (FlagRow("homelessness", D(2024, 1, 1)),)
+    recs = [
+        PatientHistory(1, D(1980, 1, 1), "female", registrations=REG),
+        # The flag is on the duplicate record 2, linked to 1.
+        PatientHistory(2, D(1980, 1, 1), "female", registrations=REG, flags=home, linked_to_id=1),
+    ]
+    with ip.db.engine.begin() as conn:
+        insert_records(conn, recs)
+    for role in ("clinician", "manager"):
+        lists = ip.indicators.patients(actors[role], "IH011", "2025/26")
+        assert [p.patient_id for p in lists.missing] == [1] and lists.withheld == 0, role
+    ex = ip.indicators.explain(actors["clinician"], "IH011", 2, "2025/26")
+    assert ex.population == "missing"
+    assert "linked as the same person as #1" in ex.steps[0].detail

@@ -1,4 +1,4 @@
-"""QOF result maths: achievement, points, payment, age bands (spec tables)."""
+"""QOF result maths: achievement, points, age bands (spec tables). Payment: test_qof_payment."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from inclusion_practice.domain.qof import (
     achievement,
     age_band,
     birthday_cutoff,
-    list_size_factor,
-    payment,
     points,
 )
 
@@ -49,17 +47,6 @@ def test_points_follow_the_qof_formula(
     d: float | None, lower: float | None, upper: float | None, max_points: float, expected: float
 ) -> None:
     assert points(d, lower, upper, max_points) == pytest.approx(expected)
-
-
-def test_payment_adds_points_money_and_per_patient_and_per_event_amounts() -> None:
-    assert payment(5.0, 225.49, 1.0, 0, 0, 0, 0) == 1127.45
-    assert payment(5.0, 225.49, 0.5, 20.0, 3, 25.0, 2) == round(5 * 225.49 * 0.5 + 60 + 50, 2)
-
-
-def test_the_list_size_factor_applies_only_when_configured() -> None:
-    assert list_size_factor(4687, 9374, apply=True) == 0.5
-    assert list_size_factor(4687, 9374, apply=False) == 1.0
-    assert list_size_factor(None, 9374, apply=True) == 1.0
 
 
 def test_counts_add_up() -> None:

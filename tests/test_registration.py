@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from inclusion_practice.api import InclusionPractice
@@ -19,6 +21,8 @@ from inclusion_practice.domain.registration import (
     RegistrationKind,
     RegistrationPeriod,
     check_date_of_birth,
+    continuous_start,
+    counts_as_registered,
     is_registered_on,
     plan_period,
 )
@@ -448,3 +452,60 @@ def test_reception_finds_a_patient_by_the_date_of_birth_typed_day_first(
         assert [x.id for x in ip.patients.find(rec, typed)] == [p.id], typed
     with pytest.raises(InvalidInput, match="text"):
         ip.patients.find(rec, "31/02/1990")
+
+
+# --------------------------------------------------------------------------- continuous registration
+
+_D = dt.date
+PPED = _D(2026, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("case", "spans", "start"),
+    [
+        ("one open period", [(_D(2024, 1, 1), None)], _D(2024, 1, 1)),
+        ("not yet started", [(_D(2026, 4, 1), None)], None),
+        ("ended before the day", [(_D(2024, 1, 1), _D(2026, 3, 30))], None),
+        ("ends on the day", [(_D(2024, 1, 1), PPED)], _D(2024, 1, 1)),
+        ("consecutive periods are one", [(_D(2024, 1, 1), _D(2025, 5, 31)), (_D(2025, 6, 1), None)], _D(2024, 1, 1)),
+        ("a day's gap starts again", [(_D(2024, 1, 1), _D(2025, 5, 30)), (_D(2025, 6, 1), None)], _D(2025, 6, 1)),
+        ("overlapping periods are one", [(_D(2024, 1, 1), None), (_D(2025, 6, 1), None)], _D(2024, 1, 1)),
+        ("contained period", [(_D(2024, 1, 1), None), (_D(2025, 6, 1), _D(2025, 7, 1))], _D(2024, 1, 1)),
+        ("chain of three", [(_D(2025, 6, 1), None), (_D(2024, 1, 1), _D(2024, 12, 31)),
+                            (_D(2025, 1, 1), _D(2025, 6, 15))], _D(2024, 1, 1)),
+        ("an old spell does not join a later one", [(_D(2020, 1, 1), _D(2021, 1, 1)), (_D(2024, 1, 1), None)],
+         _D(2024, 1, 1)),
+        ("an empty period is ignored", [(_D(2024, 1, 1), _D(2023, 1, 1)), (_D(2025, 1, 1), None)], _D(2025, 1, 1)),
+        ("nothing", [], None),
+    ],
+)
+def test_continuous_registration_starts_at_the_first_unbroken_day(
+    case: str, spans: list[tuple[dt.date, dt.date | None]], start: dt.date | None,
+) -> None:
+    assert continuous_start(spans, PPED) == start, case
+
+
+def test_only_permanent_registrations_are_on_the_list_unless_temporary_ones_are_asked_for() -> None:
+    assert counts_as_registered("permanent")
+    assert not counts_as_registered("temporary")
+    assert not counts_as_registered("immediately_necessary")
+    assert counts_as_registered("temporary", include_temporary=True)
+
+
+_small_days = st.dates(min_value=_D(2026, 1, 1), max_value=_D(2026, 4, 30))
+
+
+@given(st.lists(st.tuples(_small_days, st.none() | _small_days), max_size=5), _small_days)
+def test_continuous_registration_agrees_with_walking_back_day_by_day(
+    spans: list[tuple[dt.date, dt.date | None]], day: dt.date,
+) -> None:
+    def covered(d: dt.date) -> bool:
+        return any(s <= d and (e is None or d <= e) for s, e in spans)
+
+    expected = None
+    if covered(day):
+        d = day
+        while covered(d - dt.timedelta(days=1)):
+            d -= dt.timedelta(days=1)
+        expected = d
+    assert continuous_start(spans, day) == expected

@@ -207,6 +207,49 @@ def test_the_register_flow_classifies_each_edge_case(
         assert r is None or r.balances
 
 
+def _link(conn: object, pid: int, to: int) -> None:
+    from sqlalchemy import update
+
+    from inclusion_practice.storage import tables as t
+
+    patient_t = t.Patient.__table__  # type: ignore[attr-defined]
+    conn.execute(update(patient_t).where(patient_t.c.id == pid).values(linked_to_id=to))  # type: ignore[attr-defined]
+
+
+def test_temporary_residents_are_counted_beside_the_register_and_linked_records_once(
+    ip: InclusionPractice,
+) -> None:
+    home = (("homelessness", dt.date(2024, 1, 1), None),)
+    with ip.db.engine.begin() as conn:
+        data.patient(conn, 1, flags=home)
+        # A temporary resident, flagged: beside the register, not on it.
+        data.patient(conn, 2, registered=dt.date(2026, 3, 1), kind="temporary", flags=home)
+        # Immediately necessary treatment covering the year end: the same.
+        data.patient(conn, 3, registered=dt.date(2026, 3, 25), kind="immediately_necessary", flags=home)
+        # Registered on record 4; the flag is on record 5, linked to 4 as the same person.
+        data.patient(conn, 4)
+        data.bare_patient(conn, 5)
+        data.flag(conn, 5, "homelessness", dt.date(2024, 1, 1))
+        # Two records of one person, both registered and flagged: counted once.
+        data.patient(conn, 6, flags=home)
+        data.patient(conn, 7, flags=home)
+        # Registered permanently and, on top, a temporary registration: on the register.
+        data.patient(conn, 8, flags=home)
+        data.registration(conn, 8, dt.date(2026, 3, 1), planned_end=dt.date(2026, 4, 30), kind="temporary")
+        _link(conn, 5, 4)
+        _link(conn, 7, 6)
+    with ip.db.connection() as conn:
+        flows = {r.category: r for r in q.register_flow(conn, FIRST, LAST)}
+        sizes = q.list_sizes(conn, LAST)
+    for key in ("homelessness", None):
+        r = flows[key]
+        assert (r.at_start, r.joined, r.left, r.at_end) == (4, 0, 0, 4), key  # 1, 4, 6, 8
+        assert r.temporary_at_end == 2, key  # 2 and 3
+        assert r.balances
+    # List size: 1, 4 (with 5), 6 (with 7), 8; temporary only: 2, 3.
+    assert sizes == q.ListSizes(registered=4, temporary=2)
+
+
 def test_only_roles_that_produce_returns_may_count(ip: InclusionPractice) -> None:
     for role in ("receptionist", "clinician"):
         with pytest.raises(PermissionDenied):
@@ -218,6 +261,8 @@ def test_only_roles_that_produce_returns_may_count(ip: InclusionPractice) -> Non
 # --------------------------------------------------------------------------- the identity, at random
 
 CATEGORIES = ("homelessness", "sex_work", "substance_use")
+KINDS = ("permanent", "permanent", "temporary")
+Reg = tuple[D, D | None, D | None, str]
 EDGES = (BEFORE - dt.timedelta(days=1), BEFORE, FIRST, FIRST + dt.timedelta(days=1),
          dt.date(2025, 9, 30), LAST - dt.timedelta(days=1), LAST, LAST + dt.timedelta(days=1))
 days = st.one_of(st.sampled_from(EDGES), st.dates(dt.date(2024, 12, 1), dt.date(2026, 6, 30)))
@@ -231,23 +276,24 @@ def spans(draw: st.DrawFn) -> tuple[D, D | None]:
 
 
 @st.composite
-def practices(draw: st.DrawFn) -> list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str, D, D | None]]]]:
+def practices(draw: st.DrawFn) -> list[tuple[list[Reg], list[tuple[str, D, D | None]]]]:
     out = []
     for _ in range(draw(st.integers(1, 6))):
         regs = []
         for start, end in draw(st.lists(spans(), max_size=3)):
             planned = draw(st.none() | days.filter(lambda d, s=start: d >= s))
-            regs.append((start, end, planned))
+            regs.append((start, end, planned, draw(st.sampled_from(KINDS))))
         flags = [(draw(st.sampled_from(CATEGORIES)), s, e) for s, e in draw(st.lists(spans(), max_size=3))]
         out.append((regs, flags))
     return out
 
 
-def _model(people: list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str, D, D | None]]]],
+def _model(people: list[tuple[list[Reg], list[tuple[str, D, D | None]]]],
            category: str | None) -> tuple[int, int, int, int, int]:
-    """The definition, written out day by day with the domain's ``covers``."""
-    def on(regs: list[tuple[D, D | None, D | None]], flags: list[tuple[str, D, D | None]], d: D) -> bool:
-        return (any(covers(s, e, d, p) for s, e, p in regs)
+    """The definition, written out day by day with the domain's ``covers`` (only registered-
+    list registrations count)."""
+    def on(regs: list[Reg], flags: list[tuple[str, D, D | None]], d: D) -> bool:
+        return (any(covers(s, e, d, p) for s, e, p, k in regs if k == "permanent")
                 and any(covers(s, e, d) for c, s, e in flags if category in (None, c)))
 
     start = joined = left = end = in_out = 0
@@ -267,7 +313,7 @@ def _model(people: list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str
 @given(people=practices())
 def test_at_start_plus_joined_minus_left_is_at_end_for_every_category_at_random(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, config: PracticeConfig,
-    people: list[tuple[list[tuple[D, D | None, D | None]], list[tuple[str, D, D | None]]]],
+    people: list[tuple[list[Reg], list[tuple[str, D, D | None]]]],
 ) -> None:
     path = tmp_path_factory.mktemp("flow") / "flow.db"
     shutil.copy(sqlite_template, path)
@@ -277,8 +323,8 @@ def test_at_start_plus_joined_minus_left_is_at_end_for_every_category_at_random(
         with ip.db.engine.begin() as conn:
             for pid, (regs, flags) in enumerate(people, start=1):
                 data.bare_patient(conn, pid)
-                for s, e, p in regs:
-                    data.registration(conn, pid, s, e, p)
+                for s, e, p, k in regs:
+                    data.registration(conn, pid, s, e, p, kind=k)
                 for c, s, e in flags:
                     data.flag(conn, pid, c, s, e)
         flows = {r.category: r for r in ip.reporting.register_flow(ADMIN, FIRST, LAST)}

@@ -44,6 +44,11 @@ def _result_rows(res: Any) -> list[dict[str, Any]]:
                 "achievement": None if r.achievement is None else round(r.achievement, 2),
                 "points": r.points,
                 "max_points": r.max_points,
+                "events": r.counts.events,
+                "prevalence_factor": r.prevalence_factor,
+                "points_pounds": r.points_pounds,
+                "per_patient_pounds": r.per_patient_pounds,
+                "per_event_pounds": r.per_event_pounds,
                 "payment": r.payment,
                 "placeholder": r.placeholder,
             }
@@ -63,10 +68,14 @@ def _table(res: Any) -> str:
             f"{_pct(r.achievement):>8} {pts:>11} {r.payment:>11,.2f}  {r.title}"
         )
     lines.append("")
+    year = f" {res.rates.financial_year}" if res.rates is not None else ""
     lines.append(
         f"Total {res.total_points:.2f} points, £{res.total_payment:,.2f} "
-        f"(£{res.pounds_per_point:.2f}/point, list-size factor {res.list_size_factor:.3f})."
+        f"(£{res.pounds_per_point:.2f}/point{year}, contractor population index "
+        f"{res.list_size_factor:.3f} for a list of {res.list_size:,})."
     )
+    if res.rates is not None:
+        lines.extend(res.rates.notes)
     if any(r.placeholder for r in res.results):
         lines.append("Thresholds and payments are placeholders until the commissioner agrees them.")
     return "\n".join(lines) + "\n"
@@ -130,6 +139,9 @@ def run_cmd(
             "engine": res.engine,
             "pounds_per_point": res.pounds_per_point,
             "list_size_factor": res.list_size_factor,
+            "list_size": res.list_size,
+            "financial_year": res.rates.financial_year if res.rates is not None else None,
+            "payment_notes": list(res.rates.notes) if res.rates is not None else [],
             "total_points": res.total_points,
             "total_payment": res.total_payment,
             "indicators": [

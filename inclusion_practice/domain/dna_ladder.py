@@ -32,6 +32,32 @@ SANCTIONS: frozenset[DnaAction] = frozenset(
     {DnaAction.WARNING_LETTER, DnaAction.PARTNER_REVIEW, DnaAction.CONSIDER_REMOVAL}
 )
 
+REMINDERS: frozenset[DnaAction] = frozenset(
+    {DnaAction.SMS_REMINDER, DnaAction.LETTER, DnaAction.GENTLE_LETTER}
+)
+"""Messages sent to the patient: a reminder, however gently worded, is not outreach."""
+
+OUTREACH: tuple[DnaAction, ...] = (
+    DnaAction.CONTACT_VIA_KEYWORKER,
+    DnaAction.OFFER_DROP_IN,
+    DnaAction.CLINICIAN_REVIEW,
+    DnaAction.SAFEGUARDING_CHECK,
+)
+"""Reaching out to re-engage the patient (NICE NG214: keyworkers, flexible access, clinician
+contact, safeguarding), in the order the flexible ladder uses them. What IH014 counts."""
+
+
+def action_kind(action: str) -> str:
+    """``reminder``, ``sanction`` or ``outreach`` (an action this software does not know is
+    reported as it is written, under ``other``)."""
+    if action in {a.value for a in REMINDERS}:
+        return "reminder"
+    if action in {a.value for a in SANCTIONS}:
+        return "sanction"
+    if action in {a.value for a in OUTREACH}:
+        return "outreach"
+    return "other"
+
 
 class LadderStep(Strict):
     dnas: Annotated[int, Field(ge=1)]

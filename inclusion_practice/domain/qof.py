@@ -1,11 +1,11 @@
-"""QOF-style result maths: achievement, points, payment, age bands and calendar offsets.
+"""QOF-style result maths: achievement, points, age bands and birthday cut-offs.
 
 Pure functions on plain numbers, shared by every indicator engine so they cannot disagree.
 
 Achievement D = A / (B − C) × 100 (A numerator, B denominator, C personalised care adjustments
 and exclusions). Points = 0 if D ≤ lower threshold E; the maximum G if D ≥ upper threshold F;
-otherwise (D − E) / (F − E) × G. Payment = points × £ per point × list-size factor (practice list
-÷ national average list, when the practice applies it) + £ per patient × A + £ per event × events.
+otherwise (D − E) / (F − E) × G. Payment (the contractor population index, prevalence and the
+£ per point of each financial year) is :mod:`inclusion_practice.domain.qof_payment`.
 """
 
 from __future__ import annotations
@@ -92,26 +92,3 @@ def points(
     if achieved >= upper:
         return float(max_points)
     return (achieved - lower) / (upper - lower) * max_points
-
-
-def list_size_factor(list_size: int | None, national_average: int, apply: bool) -> float:
-    """Practice list ÷ national average list when configured, else 1."""
-    if not apply or not list_size:
-        return 1.0
-    return list_size / national_average
-
-
-def payment(
-    points_earned: float,
-    pounds_per_point: float,
-    size_factor: float,
-    per_patient: float,
-    patients: int,
-    per_event: float,
-    events: int,
-) -> float:
-    """£ earned: points × £/point × list-size factor + per-patient and per-event amounts."""
-    return round(
-        points_earned * pounds_per_point * size_factor + per_patient * patients + per_event * events,
-        2,
-    )

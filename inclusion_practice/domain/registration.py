@@ -97,6 +97,52 @@ def period_on(periods: Iterable[RegistrationPeriod], day: dt.date) -> Registrati
     return max(covering, key=lambda p: p.start) if covering else None
 
 
+REGISTERED_LIST_KINDS: frozenset[RegistrationKind] = frozenset({RegistrationKind.PERMANENT})
+"""Kinds on the practice's registered list. A temporary resident or an immediately-necessary-
+treatment patient stays registered with their home practice (NHS England Primary Medical Care
+Policy and Guidance Manual; the paragraph is to be confirmed), so by default they are in no
+register, denominator, list size or per-patient payment (issue 12)."""
+
+
+def counts_as_registered(kind: str, include_temporary: bool = False) -> bool:
+    """Whether a period of ``kind`` puts the person on the list counted (``include_temporary``:
+    every kind, for the indicators that opt in)."""
+    return include_temporary or kind in {k.value for k in REGISTERED_LIST_KINDS}
+
+
+def continuous_start(
+    spans: Iterable[tuple[dt.date, dt.date | None]], day: dt.date
+) -> dt.date | None:
+    """The first day of the continuous registration covering ``day``, or ``None`` if none does.
+
+    ``spans`` are (first day, last day or ``None`` for open) of the periods to consider, from
+    every record of the person. Periods that overlap or follow on the next day are one
+    registration: "registered for at least N days" counts from its first day, and a second,
+    overlapping registration is not a new one. A period after a gap of a day or more starts a
+    new registration. Periods starting after ``day`` and empty ones (last day before first) are
+    ignored. The SQL engine computes the same islands with window functions.
+    """
+    usable = sorted(
+        {(s, e) for s, e in spans if s <= day and (e is None or e >= s)},
+        key=lambda se: (se[0], se[1] or dt.date.max),
+    )
+    island_start: dt.date | None = None
+    island_last: dt.date | None = None
+    open_ended = False
+    for s, e in usable:
+        if island_start is None or (not open_ended and island_last is not None
+                                    and s > island_last + dt.timedelta(days=1)):
+            island_start, island_last, open_ended = s, e, e is None
+            continue
+        if e is None:
+            open_ended = True
+        elif island_last is None or e > island_last:
+            island_last = e
+    if island_start is None:
+        return None
+    return island_start if open_ended or (island_last is not None and island_last >= day) else None
+
+
 def registered_days_between(
     periods: Iterable[RegistrationPeriod], start: dt.date, end: dt.date
 ) -> int:

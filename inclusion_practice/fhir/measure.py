@@ -27,6 +27,7 @@ from inclusion_practice.indicators.definitions import (
     load_shipped_set,
     shipped_set_names,
 )
+from inclusion_practice.indicators.verification import limitations
 
 MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 MEASURE_SCORING = "http://terminology.hl7.org/CodeSystem/measure-scoring"
@@ -47,7 +48,7 @@ def _criterion_text(c: Any, lists: dict[str, CodeList]) -> str:
         value = ""
         if c.min_value is not None or c.max_value is not None:
             value = f" with value {c.min_value if c.min_value is not None else ''}..{c.max_value if c.max_value is not None else ''}"
-        count = f"at least {c.min_count} × " if c.min_count > 1 else ""
+        count = f"at least {c.min_count} × (on different days) " if c.min_count > 1 else ""
         return f"{count}{lists[c.codelist].title} [{c.codelist}]{value}, {c.window.describe()}"
     if isinstance(c, LatestEventCriterion):
         return (
@@ -55,7 +56,8 @@ def _criterion_text(c: Any, lists: dict[str, CodeList]) -> str:
             f"{lists[c.in_codelist].title} [{c.in_codelist}]"
         )
     if isinstance(c, AttributeCriterion):
-        return f"patient {c.field} {c.op}{'' if c.value is None else ' ' + json.dumps(c.value)}"
+        how = " (case-insensitive)" if c.field == "main_language" and c.value is not None else ""
+        return f"patient {c.field} {c.op}{'' if c.value is None else ' ' + json.dumps(c.value)}{how}"
     if isinstance(c, DnaCriterion):
         if c.followed_up_within_days is None:
             return f"a missed appointment {c.window.describe()}"
@@ -89,11 +91,21 @@ def _population(code: str, description: str) -> dict[str, Any]:
 def describe_populations(ind: Indicator, lists: dict[str, CodeList]) -> dict[str, str]:
     """Plain-English population criteria (also used in docs)."""
     cats = ind.population.categories
-    reg = "Registered on the period end with " + (
+    who = (
+        "Registered (permanently, or as a temporary resident or for immediately necessary "
+        "treatment) on the period end"
+        if ind.population.include_temporary
+        else "On the registered list on the period end (temporary residents and immediately "
+        "necessary treatment not counted)"
+    )
+    reg = f"{who} with " + (
         "any active inclusion-health flag" if cats == "any" else f"an active flag: {', '.join(cats)}"
     )
     if ind.population.min_registration_days:
-        reg += f", registered at least {ind.population.min_registration_days} days"
+        reg += (
+            f", registered at least {ind.population.min_registration_days} days (continuous "
+            "registration, across linked records of the same person)"
+        )
     den = [reg]
     if ind.denominator.min_age is not None:
         den.append(f"aged {ind.denominator.min_age}+")
@@ -138,6 +150,8 @@ def measure_resource(ind: Indicator, ind_set: IndicatorSet) -> dict[str, Any]:
     note = scoring_note + ("; " + ", ".join(money) if money else "") + (
         " (placeholders to be agreed with the commissioner)." if sc.placeholder else "."
     )
+    limits = limitations(ind, lists)
+    limits_note = (" Limitations: " + " ".join(limits)) if limits else ""
     resource: dict[str, Any] = {
         "resourceType": "Measure",
         "id": ind.id,
@@ -148,7 +162,7 @@ def measure_resource(ind: Indicator, ind_set: IndicatorSet) -> dict[str, Any]:
         "status": "draft" if sc.placeholder else "active",
         "experimental": False,
         "publisher": ind_set.publisher or "Inclusion Practice",
-        "description": f"{ind.title}. Part of '{ind_set.title}' ({ind_set.id} {ind_set.version}).{note}",
+        "description": f"{ind.title}. Part of '{ind_set.title}' ({ind_set.id} {ind_set.version}).{note}{limits_note}",
         "rationale": ind.rationale or ind.title,
         "scoring": {"coding": [{"system": MEASURE_SCORING, "code": "proportion" if proportion else "cohort"}]},
         "improvementNotation": {"coding": [{"system": IMPROVEMENT, "code": "increase"}]},

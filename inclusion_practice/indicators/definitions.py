@@ -32,10 +32,12 @@ from pydantic import (
 )
 
 from inclusion_practice.domain.calendar_months import add_months
+from inclusion_practice.domain.dna_ladder import OUTREACH, DnaAction
 from inclusion_practice.domain.flag_categories import categories_by_code
 from inclusion_practice.errors import InclusionPracticeError
 
 _OFFSET_TERM = re.compile(r"([+-]?)(\d+)([dwmy])")
+_SEASON = re.compile(r"^season:(\d\d)-(\d\d)\.\.(\d\d)-(\d\d)$")
 _ID = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 MAX_INVITATION_COUNT = 3
 """The "did not respond to N invitations" rule is compiled for N up to 3 (QOF uses 2)."""
@@ -106,27 +108,41 @@ class Window(_Frozen):
 
     ``anchor`` is ``period_end`` (the payment period end date, PPED), ``period_start``,
     ``period`` (start offset from the period start, end offset from the period end),
-    ``registration_start`` (start of the registration current at the period end), or
-    ``first:<code list>`` / ``latest:<code list>`` (that patient's first/latest such event on or
-    before the period end). Anchors that vary per patient take day/week offsets only, so every
-    engine does the same arithmetic. Events after the period end never count.
+    ``season:MM-DD..MM-DD`` (the yearly season most recently begun on or before the period end,
+    e.g. ``season:09-01..03-31`` for the flu season, start offset from its first day and end
+    offset from its last; offsets default to ``0d``), ``registration_start`` (start of the
+    continuous registration current at the period end), or ``first:<code list>`` /
+    ``latest:<code list>`` (that patient's first/latest such event on or before the period end).
+    Anchors that vary per patient take day/week offsets only, so every engine does the same
+    arithmetic. Events after the period end never count.
     """
 
     anchor: str = "period_end"
     start: str = "-12m+1d"
     end: str = "0d"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _season_offsets(cls, data: Any) -> Any:
+        """A season is its own window: its offsets default to none."""
+        if isinstance(data, Mapping) and str(data.get("anchor", "")).startswith("season:"):
+            return {"start": "0d", "end": "0d", **data}
+        return data
+
     @field_validator("anchor")
     @classmethod
     def _anchor(cls, v: str) -> str:
         if v in ("period_end", "period_start", "period", "registration_start"):
             return v
+        if v.startswith("season:"):
+            _season_days(v)
+            return v
         kind, _, name = v.partition(":")
         if kind in ("first", "latest") and name:
             return v
         raise ValueError(
-            f"unknown anchor {v!r}: use period_end, period_start, period, registration_start, "
-            "first:<code list> or latest:<code list>"
+            f"unknown anchor {v!r}: use period_end, period_start, period, season:MM-DD..MM-DD, "
+            "registration_start, first:<code list> or latest:<code list>"
         )
 
     @field_validator("start", "end")
@@ -143,6 +159,14 @@ class Window(_Frozen):
                 f"a window anchored on {self.anchor} takes day or week offsets only "
                 "(write 28d, not 1m)"
             )
+        if self.anchor.startswith("season:"):
+            for day in _SAMPLE_DAYS:
+                lo, hi = self.period_bounds(day, day)
+                if hi < lo:
+                    raise ValueError(
+                        f"window ends ({self.end}) before it starts ({self.start}) in {self.anchor}"
+                    )
+            return self
         if self.anchor == "period":
             samples = [(dt.date(2024, 4, 1), dt.date(2025, 3, 31))]
         else:
@@ -165,11 +189,11 @@ class Window(_Frozen):
     @property
     def constant(self) -> bool:
         """Whether the window is the same dates for every patient."""
-        return self.anchor in ("period_end", "period_start", "period")
+        return self.anchor in ("period_end", "period_start", "period") or self.anchor.startswith("season:")
 
     @property
     def anchor_codelist(self) -> str | None:
-        if ":" in self.anchor:
+        if ":" in self.anchor and not self.anchor.startswith("season:"):
             return self.anchor.partition(":")[2]
         return None
 
@@ -181,10 +205,20 @@ class Window(_Frozen):
         """For a constant anchor: the window's dates for the reporting period."""
         if self.anchor == "period":
             return self.start_offset.apply(period_start), self.end_offset.apply(period_end)
+        if self.anchor.startswith("season:"):
+            first, last = season_on(self.anchor, period_end)
+            return self.start_offset.apply(first), self.end_offset.apply(last)
         day = period_end if self.anchor == "period_end" else period_start
         return self.bounds(day)
 
     def describe(self) -> str:
+        if self.anchor.startswith("season:"):
+            (sm, sd), (em, ed) = _season_days(self.anchor)
+            offsets = "" if (self.start, self.end) == ("0d", "0d") else f" ({self.start}..{self.end})"
+            return (
+                f"in the season {sd:02d}/{sm:02d} to {ed:02d}/{em:02d} most recently begun by the "
+                f"period end, up to the period end{offsets}"
+            )
         anchor = {
             "period_end": "the period end",
             "period_start": "the period start",
@@ -196,6 +230,37 @@ class Window(_Frozen):
 
 def _default_window() -> Window:
     return Window()
+
+
+def _season_days(anchor: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``season:09-01..03-31`` → ((9, 1), (3, 31)); a day that is not in every year is refused."""
+    m = _SEASON.match(anchor)
+    if m is None:
+        raise ValueError(f"{anchor!r}: write a season as season:MM-DD..MM-DD, e.g. season:09-01..03-31")
+    sm, sd, em, ed = (int(g) for g in m.groups())
+    for month, day in ((sm, sd), (em, ed)):
+        try:
+            dt.date(2001, month, day)  # not a leap year: 29 February is not in every year
+        except ValueError:
+            raise ValueError(f"{anchor!r}: {month:02d}-{day:02d} is not a day of every year") from None
+    return (sm, sd), (em, ed)
+
+
+def season_on(anchor: str, period_end: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the season most recently begun on or before ``period_end``.
+
+    ``season:09-01..03-31`` on 31 March 2026 → 1 Sep 2025 to 31 Mar 2026; on 30 June 2025 → 1 Sep
+    2024 to 31 Mar 2025 (the last season, already over); on 31 Dec 2025 → 1 Sep 2025 to 31 Mar 2026
+    (engines stop counting at the period end). A season may be a single day.
+    """
+    (sm, sd), (em, ed) = _season_days(anchor)
+    first = dt.date(period_end.year, sm, sd)
+    if first > period_end:
+        first = dt.date(period_end.year - 1, sm, sd)
+    last = dt.date(first.year, em, ed)
+    if last < first:
+        last = dt.date(first.year + 1, em, ed)
+    return first, last
 
 
 # --------------------------------------------------------------------------- criteria
@@ -299,18 +364,19 @@ class DnaCriterion(_Frozen):
     type: Literal["dna"] = "dna"
     window: Window = Field(default_factory=_default_window)
     followed_up_within_days: Annotated[int, Field(ge=0, le=365)] | None = None
-    actions: list[str] = Field(
-        default_factory=lambda: [
-            "contact_via_keyworker",
-            "offer_drop_in",
-            "sms_reminder",
-            "letter",
-            "gentle_letter",
-            "clinician_review",
-            "safeguarding_check",
-        ]
-    )
+    actions: list[str] = Field(default_factory=lambda: [a.value for a in OUTREACH])
+    """The actions that count as follow-up; by default outreach only (keyworker contact, drop-in
+    offer, clinician review, safeguarding check), never a reminder or a sanction."""
     label: str | None = None
+
+    @field_validator("actions")
+    @classmethod
+    def _known_actions(cls, v: list[str]) -> list[str]:
+        known = {a.value for a in DnaAction}
+        for action in v:
+            if action not in known:
+                raise ValueError(f"unknown action {action!r} (known: {', '.join(sorted(known))})")
+        return v
 
     @model_validator(mode="after")
     def _constant(self) -> Self:
@@ -354,7 +420,13 @@ class Register(_Frozen):
     categories: list[str] | Literal["any"] = "any"
     """Inclusion-health categories, any of which must be active on the period end."""
     min_registration_days: Annotated[int, Field(ge=0, le=3650)] = 0
-    """Registered for at least this many days before the period end (QOF uses e.g. 3 months)."""
+    """Registered for at least this many days before the period end (QOF uses e.g. 3 months),
+    counted from the start of the continuous registration (consecutive or overlapping periods,
+    of every record linked as the same person) that covers the period end."""
+    include_temporary: bool = False
+    """Count temporary residents and immediately-necessary-treatment patients too. By default
+    only registered (permanent) patients count: the others stay registered with their home
+    practice. An enhanced service that pays for temporary residents opts in per indicator."""
 
     @field_validator("categories")
     @classmethod
@@ -432,6 +504,20 @@ class Exceptions(_Frozen):
         return self
 
 
+class Prevalence(_Frozen):
+    """Prevalence adjustment: points money × practice prevalence ÷ ``reference_percent``.
+
+    Practice prevalence is the ``register`` indicator's count (a ``kind = "register"`` indicator
+    of the same set) ÷ the practice list size, as QOF weights its clinical indicators."""
+
+    register_id: Annotated[str, Field(pattern=_ID, alias="register")]
+    """Written ``register``: the id of the register indicator whose count is the numerator."""
+    reference_percent: Annotated[float, Field(gt=0, le=100)]
+    """The prevalence a practice is compared with (QOF: the national prevalence), in percent."""
+    source: Annotated[str, Field(min_length=5)]
+    """Where the reference prevalence comes from (agreed with the commissioner, a publication)."""
+
+
 class Scoring(_Frozen):
     """Thresholds in percent, points and money. The shipped values are placeholders."""
 
@@ -441,7 +527,10 @@ class Scoring(_Frozen):
     per_patient: Annotated[float, Field(ge=0)] = 0
     """£ for each patient in the numerator (register indicators: each patient on it)."""
     per_event: Annotated[float, Field(ge=0)] = 0
-    """£ for each numerator event in the window (e.g. per completed check)."""
+    """£ for each numerator event in the window (e.g. per completed check): a numerator
+    patient's days with a qualifying event, so two entries on one day are one event."""
+    prevalence: Prevalence | None = None
+    """Weight the points money by prevalence (for prevalence-based indicators)."""
     placeholder: bool = True
     """Shown in reports until a commissioner has agreed real values."""
 
@@ -470,6 +559,9 @@ class Indicator(_Frozen):
     numerator: Numerator | None = None
     exceptions: Exceptions = Exceptions()
     scoring: Scoring = Scoring()
+    limitations: list[str] = []
+    """What the author knows the indicator cannot see (shown with its definition); the ones
+    that follow from the definition itself are added by :func:`limitations`."""
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
@@ -480,6 +572,8 @@ class Indicator(_Frozen):
                 raise ValueError("numerator: a register indicator counts its register; remove numerator")
             if self.scoring.max_points:
                 raise ValueError("scoring.max_points: a register earns per-patient payments only")
+            if self.scoring.prevalence is not None:
+                raise ValueError("scoring.prevalence: a register earns no points to weight")
         return self
 
     @property
@@ -511,6 +605,14 @@ class IndicatorSet(_Frozen):
             if ind.id in seen:
                 raise ValueError(f"duplicate indicator id {ind.id!r}")
             seen.add(ind.id)
+        kinds = {ind.id: ind.kind for ind in self.indicator}
+        for ind in self.indicator:
+            prev = ind.scoring.prevalence
+            if prev is not None and kinds.get(prev.register_id) != "register":
+                raise ValueError(
+                    f"indicator {ind.id}: scoring.prevalence.register: {prev.register_id!r} is not a "
+                    'kind = "register" indicator of this set'
+                )
         return self
 
     @property

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from inclusion_practice.domain.calendar_months import age_on
 from inclusion_practice.domain.periods import Period
 from inclusion_practice.domain.qof import age_band
+from inclusion_practice.domain.registration import continuous_start, counts_as_registered
 from inclusion_practice.indicators.definitions import (
     AttributeCriterion,
     CodeList,
@@ -25,7 +26,7 @@ from inclusion_practice.indicators.definitions import (
     RegisteredInCriterion,
     Window,
 )
-from inclusion_practice.indicators.records import PatientHistory
+from inclusion_practice.indicators.records import PatientHistory, merge_linked
 from inclusion_practice.indicators.results import IndicatorTally, PatientOutcome, tally
 
 Criterion = EventCriterion | LatestEventCriterion | AttributeCriterion | DnaCriterion | RegisteredInCriterion
@@ -53,13 +54,14 @@ class Evaluation:
 
 
 class _Ctx:
-    def __init__(self, p: PatientHistory, period: Period, lists: Mapping[str, CodeList]) -> None:
+    def __init__(
+        self, p: PatientHistory, period: Period, lists: Mapping[str, CodeList], include_temporary: bool = False
+    ) -> None:
         self.p = p
         self.period = period
         self.end = period.end
         self.lists = lists
-        regs = [r for r in p.registrations if r.active_on(self.end)]
-        self.reg_start = max((r.start_date for r in regs), default=None)
+        self.reg_start = registration_start(p, self.end, include_temporary)
         self.events = [e for e in p.events if e.event_date <= self.end]
 
     def codes(self, name: str) -> frozenset[str]:
@@ -77,15 +79,28 @@ class _Ctx:
         return w.bounds(min(dates) if kind == "first" else max(dates))
 
 
+def registration_start(p: PatientHistory, day: dt.date, include_temporary: bool = False) -> dt.date | None:
+    """First day of the continuous registration covering ``day`` (only the kinds counted)."""
+    spans = [(r.start_date, r.last_day) for r in p.registrations if counts_as_registered(r.kind, include_temporary)]
+    return continuous_start(spans, day)
+
+
+def _blank(value: object) -> bool:
+    """Not recorded: nothing, or a string of spaces only (as SQL ``trim(x) = ''``)."""
+    return value is None or (isinstance(value, str) and value.strip(" ") == "")
+
+
 def _fmt(d: dt.date | None) -> str:
     return d.isoformat() if d else "-"
 
 
-def _event(ctx: _Ctx, c: EventCriterion) -> tuple[bool, int, str]:
+def _event(ctx: _Ctx, c: EventCriterion) -> tuple[bool, frozenset[dt.date], str]:
+    """Events count once per day: two entries on the same day are one event (a duplicate entry
+    neither completes a course nor raises a per-event claim)."""
     bounds = ctx.window(c.window)
     title = c.label or ctx.lists[c.codelist].title
     if bounds is None:
-        return False, 0, f"{title}: no {c.window.anchor} date to measure from"
+        return False, frozenset(), f"{title}: no {c.window.anchor} date to measure from"
     lo, hi = bounds
     codes = ctx.codes(c.codelist)
     hits = [
@@ -96,13 +111,14 @@ def _event(ctx: _Ctx, c: EventCriterion) -> tuple[bool, int, str]:
         and (c.min_value is None or (e.value is not None and e.value >= c.min_value))
         and (c.max_value is None or (e.value is not None and e.value <= c.max_value))
     ]
-    ok = len(hits) >= c.min_count
-    when = ", ".join(_fmt(e.event_date) for e in sorted(hits, key=lambda e: e.event_date)[:5])
-    need = f" (needs {c.min_count})" if c.min_count > 1 else ""
-    detail = f"{title} between {_fmt(lo)} and {_fmt(hi)}: {len(hits)} found{need}" + (
-        f" on {when}" if hits else ""
+    days = frozenset(e.event_date for e in hits)
+    ok = len(days) >= c.min_count
+    when = ", ".join(_fmt(d) for d in sorted(days)[:5])
+    need = f" (needs {c.min_count}, one a day)" if c.min_count > 1 else ""
+    detail = f"{title} between {_fmt(lo)} and {_fmt(hi)}: {len(days)} found{need}" + (
+        f" on {when}" if days else ""
     )
-    return ok, len(hits), detail
+    return ok, days, detail
 
 
 def _latest(ctx: _Ctx, c: LatestEventCriterion) -> tuple[bool, str]:
@@ -119,23 +135,31 @@ def _latest(ctx: _Ctx, c: LatestEventCriterion) -> tuple[bool, str]:
 
 
 def _attribute(ctx: _Ctx, c: AttributeCriterion) -> tuple[bool, str]:
+    """A value of spaces only is not recorded; language tags compare case-insensitively (BCP 47)."""
     value = getattr(ctx.p, c.field)
+    wanted: object = c.value
+    if c.field == "main_language":
+        value = value.lower() if isinstance(value, str) else value
+        if isinstance(wanted, str):
+            wanted = wanted.lower()
+        elif isinstance(wanted, list):
+            wanted = [w.lower() for w in wanted]
     if c.op == "present":
-        ok = value is not None and value != ""
+        ok = not _blank(value)
     elif c.op == "absent":
-        ok = value is None or value == ""
-    elif value is None or value == "":
+        ok = _blank(value)
+    elif _blank(value):
         ok = False  # comparisons with an unrecorded value are false (as in SQL)
     elif c.op == "eq":
-        ok = value == c.value
+        ok = value == wanted
     elif c.op == "ne":
-        ok = value != c.value
+        ok = value != wanted
     elif c.op == "in":
-        ok = value in (c.value if isinstance(c.value, list) else [])
+        ok = value in (wanted if isinstance(wanted, list) else [])
     else:
-        ok = value not in (c.value if isinstance(c.value, list) else [])
+        ok = value not in (wanted if isinstance(wanted, list) else [])
     label = c.label or c.field.replace("_", " ")
-    shown = "recorded" if c.field == "keyworker_name" and value else repr(value)
+    shown = ("recorded" if not _blank(value) else "not recorded") if c.field == "keyworker_name" else repr(value)
     return ok, f"{label} ({c.op}{'' if c.value is None else ' ' + repr(c.value)}): {shown}"
 
 
@@ -170,7 +194,7 @@ def _registered_in(ctx: _Ctx, c: RegisteredInCriterion) -> tuple[bool, str]:
     return ok, f"registered between {_fmt(lo)} and {_fmt(hi)}: registration started {_fmt(ctx.reg_start)}"
 
 
-def _criterion(ctx: _Ctx, c: Criterion) -> tuple[bool, int, str]:
+def _criterion(ctx: _Ctx, c: Criterion) -> tuple[bool, frozenset[dt.date], str]:
     if isinstance(c, EventCriterion):
         return _event(ctx, c)
     if isinstance(c, LatestEventCriterion):
@@ -181,7 +205,7 @@ def _criterion(ctx: _Ctx, c: Criterion) -> tuple[bool, int, str]:
         ok, d = _dna(ctx, c)
     else:
         ok, d = _registered_in(ctx, c)
-    return ok, 0, d
+    return ok, frozenset(), d
 
 
 def greedy_invitations(dates: Iterable[dt.date], min_gap_days: int) -> int:
@@ -216,7 +240,7 @@ def evaluate_patient(
 
     ``restricted`` category codes are not named in the recorded steps (for non-clinical roles).
     """
-    ctx = _Ctx(p, period, lists)
+    ctx = _Ctx(p, period, lists, ind.population.include_temporary)
     steps: list[Step] = []
     end = period.end
 
@@ -226,8 +250,17 @@ def evaluate_patient(
 
     # Register.
     registered = ctx.reg_start is not None
-    steps.append(Step("register", "registered on the period end", registered,
-                      f"registered on {_fmt(end)}" + (f" since {_fmt(ctx.reg_start)}" if registered else ": no")))
+    if ind.population.include_temporary:
+        rule = "registered on the period end (temporary residents included)"
+    else:
+        rule = "on the registered list on the period end"
+    if registered:
+        detail = f"registered on {_fmt(end)}, continuously since {_fmt(ctx.reg_start)}"
+    elif registration_start(p, end, include_temporary=True) is not None:
+        detail = f"on {_fmt(end)} only a temporary resident or immediately necessary treatment (not on the list)"
+    else:
+        detail = f"registered on {_fmt(end)}: no"
+    steps.append(Step("register", rule, registered, detail))
     active = sorted({f.category for f in p.flags if f.active_on(end)})
     wanted = ind.population.categories
     if wanted == "any":
@@ -267,15 +300,15 @@ def evaluate_patient(
 
     categories = tuple(active)
     # Numerator.
-    events = 0
+    event_days: set[dt.date] = set()
     if ind.kind == "register":
         numerator = True
     else:
         assert ind.numerator is not None
         results = []
         for c in ind.numerator.criteria:
-            passed, n, detail = _criterion(ctx, c)
-            events += n
+            passed, hit_days, detail = _criterion(ctx, c)
+            event_days |= hit_days
             results.append(passed)
             steps.append(Step("numerator", c.type, passed, detail))
         numerator = all(results) if ind.numerator.require == "all" else any(results)
@@ -309,7 +342,7 @@ def evaluate_patient(
         patient_id=p.id,
         numerator=numerator,
         exception=exception,
-        events=events if numerator else 0,
+        events=len(event_days) if numerator else 0,
         sex=p.sex,
         age_band=age_band(age),
         categories=categories,
@@ -339,9 +372,10 @@ def evaluate(
     period: Period,
     lists: Mapping[str, CodeList],
 ) -> list[PatientOutcome]:
-    """Outcomes for every denominator patient, in patient id order."""
+    """Outcomes for every denominator patient, in patient id order (linked records count once,
+    on the surviving record)."""
     out = []
-    for p in sorted(records, key=lambda r: r.id):
+    for p in merge_linked(records):
         ev = evaluate_patient(ind, p, period, lists)
         if ev.outcome is not None:
             out.append(ev.outcome)

@@ -7,9 +7,10 @@ them by hand (spec tables) and hypothesis generates them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
-from inclusion_practice.domain.span import covers
+from inclusion_practice.domain.span import covers, last_day
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class RegistrationRow:
     def active_on(self, day: dt.date) -> bool:
         """Registered on ``day``: started, not ended, not past a planned end."""
         return covers(self.start_date, self.end_date, day, self.planned_end)
+
+    @property
+    def last_day(self) -> dt.date | None:
+        return last_day(self.end_date, self.planned_end)
 
 
 @dataclass(frozen=True)
@@ -81,3 +86,41 @@ class PatientHistory:
     events: tuple[EventRow, ...] = ()
     invitations: tuple[InvitationRow, ...] = ()
     dnas: tuple[DnaRow, ...] = field(default=())
+    linked_to_id: int | None = None
+    """Set when this record is linked as the same person as another (the surviving record)."""
+
+
+def merge_linked(records: Iterable[PatientHistory]) -> list[PatientHistory]:
+    """One history per person: records linked as the same person count once, on the surviving
+    record (the one the others' ``linked_to_id`` names, itself not linked).
+
+    The surviving record keeps its own attributes (date of birth, sex, language …) and gains
+    every linked record's registrations, flags, events, invitations and DNAs. A record linked to
+    one that is itself linked, or to one not given here, is dropped: the registration service
+    keeps links one level deep, and the SQL engine applies the same rule.
+    """
+    recs = list(records)
+    by_id = {r.id: r for r in recs}
+    groups: dict[int, list[PatientHistory]] = {}
+    for r in recs:
+        groups.setdefault(r.linked_to_id if r.linked_to_id is not None else r.id, []).append(r)
+    out: list[PatientHistory] = []
+    for key, members in groups.items():
+        root = by_id.get(key)
+        if root is None or root.linked_to_id is not None:
+            continue
+        if len(members) == 1:
+            out.append(root)
+            continue
+        ordered = sorted(members, key=lambda m: m.id)
+        out.append(
+            replace(
+                root,
+                registrations=tuple(x for m in ordered for x in m.registrations),
+                flags=tuple(x for m in ordered for x in m.flags),
+                events=tuple(x for m in ordered for x in m.events),
+                invitations=tuple(x for m in ordered for x in m.invitations),
+                dnas=tuple(x for m in ordered for x in m.dnas),
+            )
+        )
+    return sorted(out, key=lambda r: r.id)

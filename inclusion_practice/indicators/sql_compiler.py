@@ -4,13 +4,20 @@ It only builds statements, against the tables of an :class:`IndicatorSource` (st
 what the indicators read); :class:`~inclusion_practice.indicators.sql_engine.SqlEngine` runs them.
 The plan, per run:
 
-1. ``ip_base``: patients registered on the period end, with their registration start, sex and
-   age band (ages are compared as constant birthday cut-offs, never computed per row).
+0. ``ip_link``: records linked as the same person (``linked_to_id``). Every row read below is
+   keyed by the person (the surviving record), so linked records count once, with all their
+   history; only surviving records (not themselves linked) are counted.
+1. ``ip_reg``: per person, the first day (day number) of the continuous registration covering
+   the period end — consecutive and overlapping periods are one registration ("islands", with
+   window functions) — once over registered-list (permanent) periods, once over every kind
+   (for indicators with ``include_temporary``). ``ip_base``: those patients with sex, language,
+   keyworker and age band (ages are compared as constant birthday cut-offs, never per row).
 2. ``ip_cat``: inclusion-health categories active on the period end.
 3. ``ip_feat``: ONE pass over ``clinical_event`` with conditional aggregates — one column per
-   distinct (code list, window, value range) the set uses, plus "latest status" columns.
-   Per-patient windows (registration start, another event) use day numbers, so SQLite and
-   PostgreSQL do the same integer arithmetic.
+   distinct (code list, window, value range) the set uses, counting days with such an event
+   (two entries on one day are one event), plus "latest status" columns and, per indicator,
+   the days with any numerator event (its per-event count). Per-patient windows (registration
+   start, another event) use day numbers, so SQLite and PostgreSQL do the same arithmetic.
 4. ``ip_inv`` and ``ip_dna``: the same for invitations and missed appointments.
 5. ``ip_rows``: one row per indicator per denominator patient (numerator 0/1, exception
    reason, event count); the engine's two GROUP BYs over it give totals and strata.
@@ -43,9 +50,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from inclusion_practice.domain.periods import Period
 from inclusion_practice.domain.qof import AGE_BANDS, birthday_cutoff
+from inclusion_practice.domain.registration import REGISTERED_LIST_KINDS
 from inclusion_practice.indicators.definitions import (
     AttributeCriterion,
     DnaCriterion,
@@ -62,6 +71,8 @@ from inclusion_practice.storage.indicator_source import IndicatorSource
 
 _EPOCH = dt.date(2000, 1, 1)
 _EPOCH_JULIAN = 2451544  # int(julianday('2000-01-01'))
+_OPEN_DAY = 10_000_000
+"""The day number standing for "no last day" (an open registration) in the island query."""
 
 
 def _daynum(col: Any, dialect: str, *, is_datetime: bool = False) -> ColumnElement[Any]:
@@ -95,21 +106,40 @@ class _Plan:
         self.anchors: dict[tuple[str, str], str] = {}
         self.invites: dict[tuple[Any, ...], str] = {}
         self.dnas: dict[tuple[Any, ...], str] = {}
+        self.event_days: dict[tuple[Any, ...], str] = {}
+        """Per distinct set of numerator event columns: the days with any of them."""
         for ind in self.indicators:
+            temp = ind.population.include_temporary
             for c in ind.all_criteria():
-                self._collect(c)
+                self._collect(c, temp)
             exc = ind.exceptions
             for name in (*exc.declined, *exc.unsuitable):
                 self._event_key(name, exc.window, None, None)
             if exc.invitations is not None:
                 self._inv_key(exc.invitations)
+            dkey = self.days_key(ind)
+            if dkey and dkey not in self.event_days:
+                self.event_days[dkey] = f"n{len(self.event_days)}"
 
     @staticmethod
-    def _wkey(w: Window) -> tuple[str, str, str]:
-        return (w.anchor, w.start, w.end)
+    def _wkey(w: Window, temp: bool = False) -> tuple[str, str, str, bool]:
+        """A window's identity; a registration-start window also depends on whether temporary
+        registrations count (``temp``)."""
+        return (w.anchor, w.start, w.end, temp and w.anchor == "registration_start")
 
-    def _event_key(self, name: str, w: Window, lo: float | None, hi: float | None) -> str:
-        key = (name, self._wkey(w), lo, hi)
+    def event_col(self, c: EventCriterion, temp: bool) -> str:
+        return self.events[(c.codelist, self._wkey(c.window, temp), c.min_value, c.max_value)]
+
+    def days_key(self, ind: Indicator) -> tuple[Any, ...]:
+        temp = ind.population.include_temporary
+        return tuple(sorted({
+            (c.codelist, self._wkey(c.window, temp), c.min_value, c.max_value)
+            for c in ind.numerator_criteria
+            if isinstance(c, EventCriterion)
+        }, key=repr))
+
+    def _event_key(self, name: str, w: Window, lo: float | None, hi: float | None, temp: bool = False) -> str:
+        key = (name, self._wkey(w, temp), lo, hi)
         if key not in self.events:
             self.events[key] = f"f{len(self.events)}"
         if w.anchor_codelist:
@@ -125,9 +155,9 @@ class _Plan:
             self.invites[key] = f"i{len(self.invites)}"
         return self.invites[key]
 
-    def _collect(self, c: Any) -> None:
+    def _collect(self, c: Any, temp: bool) -> None:
         if isinstance(c, EventCriterion):
-            self._event_key(c.codelist, c.window, c.min_value, c.max_value)
+            self._event_key(c.codelist, c.window, c.min_value, c.max_value, temp)
         elif isinstance(c, LatestEventCriterion):
             lkey = (c.codelist, c.in_codelist, self._wkey(c.window))
             if lkey not in self.latest:
@@ -183,6 +213,7 @@ class _Compiler:
         self._order: list[Table] = []
         self._fills: dict[str, list[Insert]] = {}
         self._analyzed: set[str] = set()
+        self._link: Table | None = None
 
     def _temp(self, name: str, *cols: Column[Any]) -> Table:
         tbl = Table(name, self._md, *cols, prefixes=["TEMPORARY"])
@@ -196,21 +227,99 @@ class _Compiler:
     def _analyze(self, tbl: Table) -> None:
         self._analyzed.add(tbl.name)
 
+    def _person(self, table: Table, name: str) -> Subquery:
+        """``table`` with ``patient_id`` replaced by the person's surviving record (``ip_link``)."""
+        assert self._link is not None
+        link = self._link.alias(f"{name}_link")
+        cols: list[Any] = [func.coalesce(link.c.person_id, table.c.patient_id).label("patient_id")]
+        cols += [c for c in table.c if c.name != "patient_id"]
+        return (
+            select(*cols)
+            .select_from(table.outerjoin(link, link.c.patient_id == table.c.patient_id))
+            .subquery(name)
+        )
+
+    def _islands(self, reg: Subquery, plan: _Plan, include_temporary: bool) -> Subquery:
+        """Per person, the first day number of the continuous registration covering the period
+        end (as :func:`inclusion_practice.domain.registration.continuous_start`)."""
+        d = plan.dialect
+        pend = plan.period.end
+        c = reg.c
+        last = case(
+            (c.end_date.is_(None), c.planned_end),
+            (c.planned_end.is_(None), c.end_date),
+            (c.end_date <= c.planned_end, c.end_date),
+            else_=c.planned_end,
+        )
+        s_day = _daynum(c.start_date, d)
+        e_day = func.coalesce(_daynum(last, d), _OPEN_DAY)
+        conds: list[ColumnElement[bool]] = [c.start_date <= pend, e_day >= s_day]
+        if not include_temporary:
+            conds.append(c.kind.in_(sorted(k.value for k in REGISTERED_LIST_KINDS)))
+        suffix = "all" if include_temporary else "list"
+        spans = (
+            select(c.patient_id.label("pid"), s_day.label("s"), e_day.label("e"))
+            .where(*conds)
+            .distinct()
+            .subquery(f"spans_{suffix}")
+        )
+        order = (spans.c.s, spans.c.e)
+        prev = func.max(spans.c.e).over(partition_by=spans.c.pid, order_by=order, rows=(None, -1))
+        w1 = select(spans.c.pid, spans.c.s, spans.c.e, prev.label("prev")).subquery(f"prev_{suffix}")
+        brk = case((or_(w1.c.prev.is_(None), w1.c.s > w1.c.prev + 1), 1), else_=0)
+        island = func.sum(brk).over(partition_by=w1.c.pid, order_by=(w1.c.s, w1.c.e), rows=(None, 0))
+        w2 = select(w1.c.pid, w1.c.s, w1.c.e, island.label("isl")).subquery(f"isl_{suffix}")
+        return (
+            select(w2.c.pid, func.min(w2.c.s).label("start_day"))
+            .group_by(w2.c.pid, w2.c.isl)
+            .having(func.max(w2.c.e) >= _days(pend))
+            .subquery(f"reg_{suffix}")
+        )
+
     def compile(self, ind_set: IndicatorSet, inds: Sequence[Indicator], period: Period) -> CompiledRun:
         plan = _Plan(inds, dict(ind_set.codelists), period, self.dialect)
-        d = self.dialect
         pend = period.end
         src = self.source
 
-        # Registered on the period end.
-        active_reg = active_on(src.registration, pend)
-        reg = (
-            select(src.registration.c.patient_id, func.max(src.registration.c.start_date).label("reg_start"))
-            .where(active_reg)
-            .group_by(src.registration.c.patient_id)
-            .subquery("reg")
+        # 0. Records linked as the same person: their rows count on the surviving record.
+        link = self._temp(
+            "ip_link",
+            Column("patient_id", Integer, primary_key=True),
+            Column("person_id", Integer),
         )
-        # 1. active categories of registered patients (every register needs an active flag).
+        self._fill(
+            link,
+            insert(link).from_select(
+                ["patient_id", "person_id"],
+                select(src.patient.c.id, src.patient.c.linked_to_id).where(src.patient.c.linked_to_id.is_not(None)),
+            ),
+        )
+        self._link = link
+        self._analyze(link)
+
+        # 1. Continuous registration covering the period end: the registered list, and every kind.
+        regs = self._temp(
+            "ip_reg",
+            Column("patient_id", Integer, primary_key=True),
+            Column("reg_day", Integer),
+            Column("reg_day_all", Integer),
+        )
+        reg_view = self._person(src.registration, "reg_rows")
+        every = self._islands(reg_view, plan, include_temporary=True)
+        listed = self._islands(self._person(src.registration, "reg_rows_list"), plan, include_temporary=False)
+        self._fill(
+            regs,
+            insert(regs).from_select(
+                ["patient_id", "reg_day", "reg_day_all"],
+                select(every.c.pid, listed.c.start_day, every.c.start_day).select_from(
+                    every.outerjoin(listed, listed.c.pid == every.c.pid)
+                ),
+            ),
+        )
+        self._analyze(regs)
+
+        # 2. Active categories of registered people (every register needs an active flag).
+        flags = self._person(src.flag, "flag_rows")
         cat = self._temp(
             "ip_cat",
             Column("patient_id", Integer, primary_key=True),
@@ -220,11 +329,8 @@ class _Compiler:
             cat,
             insert(cat).from_select(
                 ["patient_id", "category"],
-                select(src.flag.c.patient_id, src.flag.c.category)
-                .where(
-                    active_on(src.flag, pend),
-                    src.flag.c.patient_id.in_(select(reg.c.patient_id)),
-                )
+                select(flags.c.patient_id, flags.c.category)
+                .where(active_on(flags, pend), flags.c.patient_id.in_(select(regs.c.patient_id)))
                 .distinct(),
             ),
         )
@@ -243,8 +349,8 @@ class _Compiler:
             Column("interpreter_needed", Boolean),
             Column("interpreter_mode", String(20)),
             Column("keyworker_name", String(200)),
-            Column("reg_start", Date),
             Column("reg_day", Integer),
+            Column("reg_day_all", Integer),
             Column("age_band", String(8)),
         )
         self._fill(
@@ -259,18 +365,19 @@ class _Compiler:
                     src.patient.c.interpreter_needed,
                     src.patient.c.interpreter_mode,
                     src.patient.c.keyworker_name,
-                    reg.c.reg_start,
-                    _daynum(reg.c.reg_start, d),
+                    regs.c.reg_day,
+                    regs.c.reg_day_all,
                     band,
                 )
-                .select_from(src.patient.join(reg, reg.c.patient_id == src.patient.c.id))
-                .where(src.patient.c.id.in_(select(cat.c.patient_id))),
+                .select_from(src.patient.join(regs, regs.c.patient_id == src.patient.c.id))
+                .where(src.patient.c.linked_to_id.is_(None), src.patient.c.id.in_(select(cat.c.patient_id))),
             ),
         )
         self._analyze(base)
 
-        anchor = self._anchors(plan, base)
-        feat = self._features(plan, base, anchor)
+        events = self._person(src.clinical_event, "event_rows") if (plan.events or plan.latest or plan.anchors) else None
+        anchor = self._anchors(plan, base, events)
+        feat = self._features(plan, base, anchor, events)
         inv = self._invitations(plan, base)
         dna = self._dnas(plan, base)
 
@@ -301,14 +408,14 @@ class _Compiler:
             rows=rows,
         )
 
-    def _anchors(self, plan: _Plan, base: Table) -> Table | None:
+    def _anchors(self, plan: _Plan, base: Table, e: Subquery | None) -> Table | None:
         if not plan.anchors:
             return None
+        assert e is not None
         cols = [Column("patient_id", Integer, primary_key=True)] + [
             Column(name, Integer) for name in plan.anchors.values()
         ]
         tbl = self._temp("ip_anchor", *cols)
-        e = self.source.clinical_event
         day = _daynum(e.c.event_date, plan.dialect)
         aggs = []
         for (kind, name), col in plan.anchors.items():
@@ -328,42 +435,52 @@ class _Compiler:
         self._analyze(tbl)
         return tbl
 
+    @staticmethod
+    def _reg_col(base: Table, temp: bool) -> Any:
+        """The registration-start day number an indicator uses."""
+        return base.c.reg_day_all if temp else base.c.reg_day
+
     def _window_cond(
-        self, plan: _Plan, w: Window, date_col: Any, base: Table, anchor: Table | None
+        self, plan: _Plan, wkey: tuple[str, str, str, bool], date_col: Any, base: Table, anchor: Table | None
     ) -> ColumnElement[bool]:
+        w = Window(anchor=wkey[0], start=wkey[1], end=wkey[2])
         if w.constant:
             lo, hi = plan.bounds(w)
             return and_(date_col >= lo, date_col <= hi)
         day = _daynum(date_col, plan.dialect)
         a_days, b_days = w.start_offset.days, w.end_offset.days
         if w.anchor == "registration_start":
-            ref: Any = base.c.reg_day
+            ref: Any = self._reg_col(base, wkey[3])
         else:
             assert anchor is not None and w.anchor_codelist is not None
             kind = w.anchor.partition(":")[0]
             ref = anchor.c[plan.anchors[(kind, w.anchor_codelist)]]
         return and_(ref.is_not(None), day - ref >= a_days, day - ref <= b_days)
 
-    def _features(self, plan: _Plan, base: Table, anchor: Table | None) -> Table | None:
+    def _features(self, plan: _Plan, base: Table, anchor: Table | None, e: Subquery | None) -> Table | None:
         if not plan.events and not plan.latest:
             return None
+        assert e is not None
         cols: list[Column[Any]] = [Column("patient_id", Integer, primary_key=True)]
         cols += [Column(name, Integer) for name in plan.events.values()]
         cols += [Column(name, Integer) for name in plan.latest.values()]
+        cols += [Column(name, Integer) for name in plan.event_days.values()]
         tbl = self._temp("ip_feat", *cols)
-        e = self.source.clinical_event
         aggs: list[Any] = []
         all_codes: set[str] = set()
-        for (name, wkey, lo_v, hi_v), col in plan.events.items():
-            w = Window(anchor=wkey[0], start=wkey[1], end=wkey[2])
+        matches: dict[tuple[Any, ...], ColumnElement[bool]] = {}
+        for key, col in plan.events.items():
+            name, wkey, lo_v, hi_v = key
             codes = plan.codes(name)
             all_codes.update(codes)
-            conds = [e.c.code.in_(codes), self._window_cond(plan, w, e.c.event_date, base, anchor)]
+            conds = [e.c.code.in_(codes), self._window_cond(plan, wkey, e.c.event_date, base, anchor)]
             if lo_v is not None:
                 conds.append(and_(e.c.value.is_not(None), e.c.value >= lo_v))
             if hi_v is not None:
                 conds.append(and_(e.c.value.is_not(None), e.c.value <= hi_v))
-            aggs.append(func.sum(case((and_(*conds), 1), else_=0)).label(col))
+            matches[key] = and_(*conds)
+            # Days with such an event: two entries on one day are one event.
+            aggs.append(func.count(func.distinct(case((matches[key], e.c.event_date)))).label(col))
         for (name, in_name, wkey), col in plan.latest.items():
             w = Window(anchor=wkey[0], start=wkey[1], end=wkey[2])
             codes = plan.codes(name)
@@ -377,6 +494,9 @@ class _Compiler:
                     case((and_(e.c.code.in_(codes), e.c.event_date >= lo, e.c.event_date <= hi), score))
                 ).label(col)
             )
+        for dkey, col in plan.event_days.items():
+            any_match = or_(*[matches[k] for k in dkey])
+            aggs.append(func.count(func.distinct(case((any_match, e.c.event_date)))).label(col))
         frm: Any = e.join(base, base.c.patient_id == e.c.patient_id)
         if anchor is not None:
             frm = frm.outerjoin(anchor, anchor.c.patient_id == e.c.patient_id)
@@ -400,7 +520,7 @@ class _Compiler:
         for col in plan.invites.values():
             cols += [Column(f"{col}_n", Integer), Column(f"{col}_lo", Integer), Column(f"{col}_hi", Integer)]
         tbl = self._temp("ip_inv", *cols)
-        v = self.source.invitation
+        v = self._person(self.source.invitation, "invitation_rows")
         day = _daynum(v.c.sent_on, plan.dialect)
         aggs: list[Any] = []
         for (topic, wkey), col in plan.invites.items():
@@ -431,7 +551,7 @@ class _Compiler:
         for col in plan.dnas.values():
             cols += [Column(f"{col}_n", Integer), Column(f"{col}_miss", Integer)]
         tbl = self._temp("ip_dna", *cols)
-        d_t, a_t = self.source.dna_event, self.source.dna_action
+        d_t, a_t = self._person(self.source.dna_event, "dna_rows"), self.source.dna_action
         dialect = plan.dialect
         d_day = _daynum(d_t.c.occurred_at, dialect, is_datetime=True)
         aggs: list[Any] = []
@@ -445,7 +565,7 @@ class _Compiler:
                 continue
             # DNAs with a timely outreach action: a join, not a correlated subquery, so it stays
             # linear without an index on dna_action.dna_event_id.
-            d2 = d_t.alias(f"{col}_dna")
+            d2 = self.source.dna_event.alias(f"{col}_dna")
             a_day = _daynum(a_t.c.done_at, dialect, is_datetime=True)
             d2_day = _daynum(d2.c.occurred_at, dialect, is_datetime=True)
             followed = (
@@ -479,6 +599,35 @@ class _Compiler:
         self._analyze(tbl)
         return tbl
 
+    @staticmethod
+    def _attribute(c: AttributeCriterion, base: Table) -> ColumnElement[bool]:
+        """As the in-memory evaluator: a value of spaces only is not recorded, and language tags
+        compare case-insensitively (BCP 47)."""
+        fcol: Any = base.c[c.field]
+        if c.field == "interpreter_needed":
+            if c.op == "present":
+                return _truth(fcol.is_not(None))
+            return _truth(fcol == c.value if c.op == "eq" else fcol != c.value)
+        recorded = and_(fcol.is_not(None), func.trim(fcol) != "")
+        value: Any = c.value
+        if c.field == "main_language":
+            fcol = func.lower(fcol)
+            value = [v.lower() for v in value] if isinstance(value, list) else (
+                value.lower() if isinstance(value, str) else value)
+        if c.op == "present":
+            cond: ColumnElement[bool] = recorded
+        elif c.op == "absent":
+            cond = or_(fcol.is_(None), func.trim(base.c[c.field]) == "")
+        elif c.op == "eq":
+            cond = and_(recorded, fcol == value)
+        elif c.op == "ne":
+            cond = and_(recorded, fcol != value)
+        elif c.op == "in":
+            cond = and_(recorded, fcol.in_(value if isinstance(value, list) else []))
+        else:
+            cond = and_(recorded, fcol.not_in(value if isinstance(value, list) else []))
+        return _truth(cond)
+
     def _criterion(
         self,
         c: Any,
@@ -486,30 +635,18 @@ class _Compiler:
         base: Table,
         feat: Table | None,
         dna: Table | None,
+        temp: bool,
     ) -> ColumnElement[bool]:
         if isinstance(c, EventCriterion):
             assert feat is not None
-            col = feat.c[plan.events[(c.codelist, plan._wkey(c.window), c.min_value, c.max_value)]]
+            col = feat.c[plan.event_col(c, temp)]
             return _truth(func.coalesce(col, 0) >= c.min_count)
         if isinstance(c, LatestEventCriterion):
             assert feat is not None
             col = feat.c[plan.latest[(c.codelist, c.in_codelist, plan._wkey(c.window))]]
             return _truth(and_(col.is_not(None), col % 2 == 1))
         if isinstance(c, AttributeCriterion):
-            fcol = base.c[c.field]
-            if c.op == "present":
-                cond = and_(fcol.is_not(None), fcol != "") if c.field != "interpreter_needed" else fcol.is_not(None)
-            elif c.op == "absent":
-                cond = or_(fcol.is_(None), fcol == "")
-            elif c.op == "eq":
-                cond = and_(fcol != "", fcol == c.value) if isinstance(c.value, str) else fcol == c.value
-            elif c.op == "ne":
-                cond = and_(fcol != "", fcol != c.value) if isinstance(c.value, str) else fcol != c.value
-            elif c.op == "in":
-                cond = and_(fcol != "", fcol.in_(c.value if isinstance(c.value, list) else []))
-            else:
-                cond = and_(fcol != "", fcol.not_in(c.value if isinstance(c.value, list) else []))
-            return _truth(cond)
+            return self._attribute(c, base)
         if isinstance(c, DnaCriterion):
             assert dna is not None
             dcol = plan.dnas[(plan._wkey(c.window), c.followed_up_within_days, tuple(c.actions))]
@@ -518,7 +655,8 @@ class _Compiler:
             return _truth(func.coalesce(dna.c[f"{dcol}_miss"], 0) == 0)
         if isinstance(c, RegisteredInCriterion):
             lo, hi = plan.bounds(c.window)
-            return _truth(and_(base.c.reg_start >= lo, base.c.reg_start <= hi))
+            reg = self._reg_col(base, temp)
+            return _truth(and_(reg >= _days(lo), reg <= _days(hi)))
         raise TypeError(type(c))
 
     def _invitation_cond(self, inv: Invitations, plan: _Plan, base: Table, tbl: Table) -> ColumnElement[bool]:
@@ -530,7 +668,7 @@ class _Compiler:
             return _truth(and_(lo_c.is_not(None), hi_c - lo_c >= inv.min_gap_days))
         # Three at least g apart exist exactly when some middle one is g after the first and g
         # before the last.
-        m = self.source.invitation.alias("m")
+        m = self._person(self.source.invitation, "m")
         lo, hi = plan.bounds(inv.window)
         m_day = _daynum(m.c.sent_on, plan.dialect)
         return _truth(
@@ -560,20 +698,22 @@ class _Compiler:
         dna: Table | None,
     ) -> Any:
         pend = plan.period.end
-        where: list[ColumnElement[bool]] = []
+        temp = ind.population.include_temporary
+        reg = self._reg_col(base, temp)
+        where: list[ColumnElement[bool]] = [reg.is_not(None)]
         cats = ind.population.categories
         cat_cond = cat.c.patient_id == base.c.patient_id
         if cats != "any":
             cat_cond = and_(cat_cond, cat.c.category.in_(list(cats)))
         where.append(exists(select(literal(1)).where(cat_cond)))
         if ind.population.min_registration_days:
-            where.append(base.c.reg_start <= pend - dt.timedelta(days=ind.population.min_registration_days))
+            where.append(reg <= _days(pend) - ind.population.min_registration_days)
         if ind.denominator.min_age is not None:
             where.append(base.c.date_of_birth <= birthday_cutoff(pend, ind.denominator.min_age))
         if ind.denominator.max_age is not None:
             where.append(base.c.date_of_birth > birthday_cutoff(pend, ind.denominator.max_age + 1))
         for r in ind.denominator.rules:
-            where.append(self._criterion(r, plan, base, feat, dna))
+            where.append(self._criterion(r, plan, base, feat, dna, temp))
 
         events_expr: ColumnElement[Any] = literal(0)
         if ind.kind == "register":
@@ -581,24 +721,19 @@ class _Compiler:
             num_int: ColumnElement[Any] = literal(1)
         else:
             assert ind.numerator is not None
-            parts = [self._criterion(c, plan, base, feat, dna) for c in ind.numerator.criteria]
+            parts = [self._criterion(c, plan, base, feat, dna, temp) for c in ind.numerator.criteria]
             num = and_(*parts) if ind.numerator.require == "all" else or_(*parts)
             num_int = case((num, 1), else_=0)
-            counted: list[ColumnElement[Any]] = [
-                func.coalesce(feat.c[plan.events[(c.codelist, plan._wkey(c.window), c.min_value, c.max_value)]], 0)
-                for c in ind.numerator.criteria
-                if isinstance(c, EventCriterion) and feat is not None
-            ]
-            if counted:
-                total = counted[0]
-                for extra in counted[1:]:
-                    total = total + extra
-                events_expr = case((num, total), else_=0)
+            dkey = plan.days_key(ind)
+            if dkey and feat is not None:
+                events_expr = case((num, func.coalesce(feat.c[plan.event_days[dkey]], 0)), else_=0)
 
         whens: list[tuple[ColumnElement[bool], str]] = []
         exc = ind.exceptions
         if exc.exclusions:
-            whens.append((or_(*[self._criterion(c, plan, base, feat, dna) for c in exc.exclusions]), "excluded"))
+            whens.append((
+                or_(*[self._criterion(c, plan, base, feat, dna, temp) for c in exc.exclusions]), "excluded"
+            ))
         for why, names in (("unsuitable", exc.unsuitable), ("declined", exc.declined)):
             if names and feat is not None:
                 conds = [

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from inclusion_practice.domain.registration import REGISTERED_LIST_KINDS
 from inclusion_practice.indicators.records import (
     DnaActionRow,
     DnaRow,
@@ -25,12 +26,35 @@ from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.indicator_source import IndicatorSource, indicator_source
 
 
+def _with_linked(conn: Connection, s: IndicatorSource, patient_ids: Sequence[int]) -> list[int]:
+    """``patient_ids`` and every record of the same people (the records linked to them, and the
+    surviving records they are linked to, with theirs), so a person is loaded whole."""
+    pat = s.patient.c
+    ids = set(patient_ids)
+    wanted = sorted(ids)
+    roots: set[int] = set()
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        for pid, linked in conn.execute(select(pat.id, pat.linked_to_id).where(pat.id.in_(chunk))):
+            roots.add(linked if linked is not None else pid)
+    ids |= roots
+    people = sorted(roots)
+    for i in range(0, len(people), 500):
+        chunk = people[i : i + 500]
+        ids.update(conn.execute(select(pat.id).where(pat.linked_to_id.in_(chunk))).scalars())
+    return sorted(ids)
+
+
 def load_records(
     conn: Connection, patient_ids: Sequence[int] | None = None, *, source: IndicatorSource | None = None
 ) -> list[PatientHistory]:
-    """Patients with everything the indicators read, for the in-memory evaluator and explain."""
+    """Patients with everything the indicators read, for the in-memory evaluator and explain.
+
+    One history per record, with ``linked_to_id``; with ``patient_ids``, every record of those
+    people is loaded. :func:`~inclusion_practice.indicators.records.merge_linked` folds them into
+    one history per person, as the engines count them."""
     s = source if source is not None else indicator_source()
-    ids = list(patient_ids) if patient_ids is not None else None
+    ids = _with_linked(conn, s, patient_ids) if patient_ids is not None else None
 
     def scoped(stmt: Any, col: Any) -> list[Any]:
         if ids is None:
@@ -67,7 +91,7 @@ def load_records(
     out = []
     for r in scoped(
         select(pat.id, pat.date_of_birth, pat.sex, pat.main_language,
-               pat.interpreter_needed, pat.interpreter_mode, pat.keyworker_name),
+               pat.interpreter_needed, pat.interpreter_mode, pat.keyworker_name, pat.linked_to_id),
         pat.id,
     ):
         pid = r[0]
@@ -80,6 +104,7 @@ def load_records(
                 interpreter_needed=bool(r[4]),
                 interpreter_mode=r[5],
                 keyworker_name=r[6],
+                linked_to_id=r[7],
                 registrations=tuple(regs.get(pid, ())),
                 flags=tuple(flags.get(pid, ())),
                 events=tuple(events.get(pid, ())),
@@ -90,10 +115,24 @@ def load_records(
     return sorted(out, key=lambda p: p.id)
 
 
-def registered_count(conn: Connection, day: dt.date, *, source: IndicatorSource | None = None) -> int:
-    """Patients registered on ``day`` (the list size for the QOF list-size index)."""
-    r = (source if source is not None else indicator_source()).registration
-    stmt = select(func.count(func.distinct(r.c.patient_id))).where(active_on(r, day))
+def registered_count(
+    conn: Connection, day: dt.date, *, source: IndicatorSource | None = None, include_temporary: bool = False
+) -> int:
+    """People on the registered list on ``day`` (the list size for the contractor population
+    index): permanent registrations only unless ``include_temporary``, and records linked as the
+    same person once, on the surviving record (as the indicator engines count)."""
+    s = source if source is not None else indicator_source()
+    r, p = s.registration, s.patient
+    root = p.alias("root")
+    person = func.coalesce(p.c.linked_to_id, p.c.id)
+    conds = [active_on(r, day), root.c.linked_to_id.is_(None)]
+    if not include_temporary:
+        conds.append(r.c.kind.in_(sorted(k.value for k in REGISTERED_LIST_KINDS)))
+    stmt = (
+        select(func.count(func.distinct(person)))
+        .select_from(r.join(p, p.c.id == r.c.patient_id).join(root, root.c.id == person))
+        .where(*conds)
+    )
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -1,4 +1,5 @@
-"""Warnings about the codes an indicator set depends on: local codes and unverified codes.
+"""Warnings about the codes an indicator set depends on (local codes and unverified codes), and
+the limitations every indicator's description states.
 
 A local code (``ip:``) is one no clinical system records unless the practice adds it, so an
 indicator counting it scores nothing on real data until then; an unverified code is one whose
@@ -74,4 +75,36 @@ def code_warnings(indicator_set: IndicatorSet) -> list[CodeWarning]:
                 f"code list {name}: {u.code} {u.term} is unverified ({u.note}); used by "
                 f"{', '.join(who)}",
             ))
+    return out
+
+
+ATTRIBUTE_LIMITATION = (
+    "Patient attributes ({fields}) are read as the record holds them when the indicator is run, "
+    "not as they stood on the period end: the patient record keeps current values only (the "
+    "audit trail records each change, but the indicator engines do not read it), so a change "
+    "made after the period end changes a past period's figure. Run a return soon after the "
+    "period ends."
+)
+
+
+def limitations(indicator: Indicator, codelists: Mapping[str, CodeList]) -> list[str]:
+    """What the indicator cannot see, in words for its description and the methods appendix:
+    the author's own ``limitations``, then local codes it depends on, then patient attributes
+    read as currently recorded."""
+    out = list(indicator.limitations)
+    for name in sorted(codelists_used_by(indicator)):
+        cl = codelists.get(name)
+        if cl is None:
+            continue
+        local = [c.code for c in cl.codes if is_local(c.code)]
+        if local:
+            out.append(
+                f"Depends on a local code: code list {name} ({cl.title}) uses {', '.join(local)}, "
+                f"which is not SNOMED CT and which clinical systems do not record, so "
+                f"{indicator.id} scores nothing on clinical-system data until the practice adds "
+                "the code its system records."
+            )
+    fields = sorted({c.field.replace("_", " ") for c in indicator.all_criteria() if c.type == "attribute"})
+    if fields:
+        out.append(ATTRIBUTE_LIMITATION.format(fields=", ".join(fields)))
     return out

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
@@ -22,7 +23,14 @@ from inclusion_practice.config import PracticeConfig
 from inclusion_practice.domain.actor import Actor
 from inclusion_practice.domain.disclosure import merge_hidden_strata
 from inclusion_practice.domain.periods import Period, parse_period
-from inclusion_practice.domain.qof import Counts, list_size_factor, payment, points
+from inclusion_practice.domain.qof import Counts, points
+from inclusion_practice.domain.qof_payment import (
+    PaymentRates,
+    contractor_population_index,
+    indicator_payment,
+    prevalence_factor,
+    rates_for,
+)
 from inclusion_practice.domain.roles import Permission, Role
 from inclusion_practice.errors import InvalidInput, NotFound
 from inclusion_practice.indicators import memory_engine
@@ -35,7 +43,7 @@ from inclusion_practice.indicators.definitions import (
     shipped_set_names,
 )
 from inclusion_practice.indicators.memory_engine import Step
-from inclusion_practice.indicators.records import FlagRow
+from inclusion_practice.indicators.records import FlagRow, merge_linked
 from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTally, PatientOutcome
 from inclusion_practice.indicators.sql_engine import SqlEngine
 from inclusion_practice.indicators.sql_loaders import load_records, patient_names, registered_count
@@ -43,7 +51,7 @@ from inclusion_practice.services.access import require
 from inclusion_practice.services.access_log import logged_read
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database
-from inclusion_practice.storage.tables import Flag
+from inclusion_practice.storage.tables import Flag, Patient
 from inclusion_practice.storage.visibility import flag_category_visible
 
 ENGINES = ("sql", "memory")
@@ -79,6 +87,12 @@ class IndicatorResult:
     by_sex: dict[str, Counts] = field(default_factory=dict)
     by_age_band: dict[str, Counts] = field(default_factory=dict)
     by_category: dict[str, Counts] = field(default_factory=dict)
+    prevalence_factor: float = 1.0
+    """Practice prevalence ÷ reference prevalence (1 when the indicator is not weighted)."""
+    points_pounds: float = 0.0
+    """points × £ per point × CPI × prevalence factor, to the penny."""
+    per_patient_pounds: float = 0.0
+    per_event_pounds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,8 +104,13 @@ class SetResult:
     engine: str
     pounds_per_point: float
     list_size_factor: float
+    """The contractor population index applied to points money (1 when switched off)."""
     results: tuple[IndicatorResult, ...]
     generated_at: dt.datetime
+    list_size: int = 0
+    """Registered patients on the period end (``practice.list_size`` when configured)."""
+    rates: PaymentRates | None = None
+    """The financial year's £ per point and national average list size, with their sources."""
 
     @property
     def total_points(self) -> float:
@@ -219,10 +238,9 @@ class IndicatorService:
             else:
                 tallies = memory_engine.run_set(ind_set, load_records(conn), per)
             list_size = self._config.practice.list_size or registered_count(conn, per.end)
-        rep = self._config.reporting
-        factor = list_size_factor(list_size, rep.national_average_list_size, rep.apply_list_size_index)
-        ppp = ind_set.pounds_per_point if ind_set.pounds_per_point is not None else rep.pounds_per_point
-        results = tuple(self._result(ind, tallies[ind.id], ppp, factor) for ind in ind_set.indicators)
+        rates = self.payment_rates(ind_set, per)
+        cpi = contractor_population_index(list_size, rates.national_average_list_size, rates.apply_cpi)
+        results = tuple(self._result(ind, tallies, rates, cpi, list_size) for ind in ind_set.indicators)
         policy = self._config.flag_visibility(role)
         if not policy.sees_everything:
             # Restricted strata are merged and suppressed for this role: counts of 1-7 a day
@@ -232,19 +250,48 @@ class IndicatorService:
                 for r in results
             )
         return SetResult(
-            ind_set.id, ind_set.title, ind_set.version, per, engine, ppp, factor, results, self._clock.now()
+            ind_set.id, ind_set.title, ind_set.version, per, engine, rates.pounds_per_point, cpi, results,
+            self._clock.now(), list_size, rates,
+        )
+
+    def payment_rates(self, ind_set: IndicatorSet, period: Period) -> PaymentRates:
+        """£ per point (the set's, else ``practice.toml``'s, else the financial year's) and the
+        national average list size (``practice.toml``'s, else the year's), with sources."""
+        rep = self._config.reporting
+        ppp: float | None
+        if ind_set.pounds_per_point is not None:
+            ppp, source = ind_set.pounds_per_point, f"indicator set {ind_set.id} ({ind_set.source})"
+        else:
+            ppp, source = rep.pounds_per_point, "practice.toml reporting.pounds_per_point"
+        return rates_for(
+            period.end,
+            pounds_per_point=ppp,
+            pounds_per_point_source=source,
+            national_average_list_size=rep.national_average_list_size,
+            apply_cpi=rep.apply_list_size_index,
         )
 
     @staticmethod
-    def _result(ind: Indicator, tal: IndicatorTally, ppp: float, factor: float) -> IndicatorResult:
+    def _result(
+        ind: Indicator, tallies: dict[str, IndicatorTally], rates: PaymentRates, cpi: float, list_size: int
+    ) -> IndicatorResult:
         sc = ind.scoring
+        tal = tallies[ind.id]
         counts = tal.total
         ach = counts.achievement
         pts = round(points(ach, sc.lower, sc.upper, sc.max_points), 2) if ind.kind == "proportion" else 0.0
-        pay = payment(pts, ppp, factor, sc.per_patient, counts.numerator, sc.per_event, counts.events)
+        weight = 1.0
+        if sc.prevalence is not None:
+            register = tallies[sc.prevalence.register_id].total.numerator
+            weight = prevalence_factor(register, list_size, sc.prevalence.reference_percent)
+        pay = indicator_payment(
+            pts, rates.pounds_per_point, cpi, weight,
+            per_patient=sc.per_patient, patients=counts.numerator, per_event=sc.per_event, events=counts.events,
+        )
         return IndicatorResult(
-            ind.id, ind.title, ind.kind, ind.version, counts, ach, pts, sc.max_points, pay,
+            ind.id, ind.title, ind.kind, ind.version, counts, ach, pts, sc.max_points, pay.total,
             sc.lower, sc.upper, sc.placeholder, tal.by_sex, tal.by_age_band, tal.by_category,
+            weight, pay.points_pounds, pay.per_patient_pounds, pay.per_event_pounds,
         )
 
     # ----------------------------------------------------------------- patients
@@ -267,7 +314,7 @@ class IndicatorService:
             outcomes = self._visible(role, ind, everyone, per.end)
             names = patient_names(conn, [o.patient_id for o in outcomes])
             missing_ids = [o.patient_id for o in outcomes if o.missing]
-            records = {r.id: r for r in load_records(conn, missing_ids)} if missing_ids else {}
+            records = {r.id: r for r in merge_linked(load_records(conn, missing_ids))} if missing_ids else {}
         numerator, excepted, missing = [], [], []
         for o in outcomes:
             name = names.get(o.patient_id, "")
@@ -315,9 +362,20 @@ class IndicatorService:
         per = self._period(period)
         ind_set, ind = self._find(indicator_id, set_ref)
         with self._db.connection() as conn:
-            recs = load_records(conn, [patient_id])
-        if not recs:
+            raw = load_records(conn, [patient_id])
+        asked = next((r for r in raw if r.id == patient_id), None)
+        if asked is None:
             raise NotFound("patient", patient_id)
+        # Linked records are one person, counted on the surviving record: explain that one.
+        person = asked.linked_to_id if asked.linked_to_id is not None else patient_id
+        recs = [r for r in merge_linked(raw) if r.id == person]
+        linked_step: tuple[Step, ...] = ()
+        if person != patient_id:
+            linked_step = (Step("register", "counted on the surviving record", bool(recs),
+                                f"record #{patient_id} is linked as the same person as #{person}: "
+                                f"its history counts on #{person}"),)
+        if not recs:
+            return Explanation(ind.id, ind.title, patient_id, per, "not in denominator", linked_step)
         hidden = self._hidden(role, recs[0].flags)
         # As for the lists: a non-clinical role sees the patient as if restricted flags did not
         # exist, so "on the register" can never give a restricted category away.
@@ -331,7 +389,7 @@ class IndicatorService:
             population = f"excepted: {EXCEPTION_REASONS[ev.outcome.exception]}"
         else:
             population = "missing"
-        return Explanation(ind.id, ind.title, patient_id, per, population, ev.steps)
+        return Explanation(ind.id, ind.title, patient_id, per, population, linked_step + ev.steps)
 
     def _visible(
         self, role: Role, ind: Indicator, outcomes: list[PatientOutcome], on: dt.date
@@ -349,12 +407,21 @@ class IndicatorService:
         shown: set[int] = set()
         with self._db.read() as uow:
             for i in range(0, len(ids), 500):
-                stmt = select(Flag.patient_id).where(
-                    col(Flag.patient_id).in_(ids[i:i + 500]), flag_category_visible(Flag.category, policy),
-                    active_on(Flag, on))
+                chunk = ids[i:i + 500]
+                # The person's flags may sit on a record linked to the surviving one.
+                stmt = (
+                    select(Flag.patient_id, Patient.linked_to_id)
+                    .join(Patient, col(Patient.id) == Flag.patient_id)
+                    .where(
+                        or_(col(Flag.patient_id).in_(chunk), col(Patient.linked_to_id).in_(chunk)),
+                        flag_category_visible(Flag.category, policy),
+                        active_on(Flag, on),
+                    )
+                )
                 if cats != "any":
                     stmt = stmt.where(col(Flag.category).in_(cats))
-                shown.update(uow.session.exec(stmt).all())
+                for pid, linked in uow.session.exec(stmt).all():
+                    shown.add(linked if linked is not None else pid)
         return [o for o in outcomes if o.patient_id in shown]
 
     def _hidden(self, role: Role, flags: Iterable[FlagRow] = ()) -> frozenset[str]:

@@ -24,6 +24,7 @@ from inclusion_practice.storage.report_queries import (
     DnaActionCounts,
     DnaCounts,
     DnaTotals,
+    ListSizes,
     RefusalCounts,
     RegisterFlow,
     RegistrationCounts,
@@ -36,6 +37,7 @@ __all__ = [
     "DnaCounts",
     "DnaTotals",
     "InterpreterCounts",
+    "ListSizes",
     "PeriodCounts",
     "RefusalCounts",
     "RegisterFlow",
@@ -71,6 +73,8 @@ class PeriodCounts:
     dna_totals: DnaTotals
     dna_actions: tuple[DnaActionCounts, ...]
     data_quality: DataQualityCounts
+    list_sizes: ListSizes
+    """On the period's last day: the registered list, and the people there only temporarily."""
 
 
 class ReportingService:
@@ -107,4 +111,5 @@ class ReportingService:
                 dna_totals=q.dna_totals(conn, first, last),
                 dna_actions=tuple(q.dna_actions(conn, first, last)),
                 data_quality=q.data_quality(conn, last),
+                list_sizes=q.list_sizes(conn, last),
             )

@@ -30,6 +30,8 @@ READS: Mapping[str, frozenset[str]] = {
             "keyworker_name",
             "given_name",
             "family_name",
+            # Records linked as the same person count once, on the surviving record (issue 12).
+            "linked_to_id",
         }
     ),
     # ``planned_end`` matters: ``active_on`` applies it when the table has it.

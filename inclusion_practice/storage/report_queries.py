@@ -8,7 +8,11 @@ register by category in a return); who may run them is checked by the returns se
 - a flag is active on day *d* when ``start_date <= d`` and its ``end_date`` (the last active day)
   is empty or ``>= d``;
 - a patient is registered on *d* when a registration started by *d* has not ended
-  (``end_date``) or lapsed (``planned_end``) before *d*;
+  (``end_date``) or lapsed (``planned_end``) before *d*; only registered-list (permanent)
+  registrations count: temporary residents and immediately-necessary-treatment patients stay
+  registered with their home practice and are counted beside the register, not in it;
+- records linked as the same person (``patient.linked_to_id``) count once, on the surviving
+  record, with every linked record's flags and registrations;
 - "on the register on *d*" means registered on *d* AND a flag active on *d* (as the indicator
   engine counts its registers). The register flow compares the day before the period with its
   last day, per patient, so at start + joined − left = at end holds by construction, and a
@@ -36,6 +40,7 @@ from sqlalchemy import (
     select,
 )
 
+from inclusion_practice.domain.registration import REGISTERED_LIST_KINDS
 from inclusion_practice.storage.active import active_between, active_on
 from inclusion_practice.storage.tables import (
     Appointment,
@@ -54,6 +59,8 @@ CANCELLED_STATUSES: tuple[str, ...] = ("cancelled_patient", "cancelled_practice"
 ATTENDED_STATUSES: tuple[str, ...] = ("arrived", "seen", "left", "walk_in")
 """Appointment outcomes that mean the patient came."""
 MISSED_STATUS = "dna"
+LIST_KINDS: tuple[str, ...] = tuple(sorted(k.value for k in REGISTERED_LIST_KINDS))
+"""Registration kinds on the registered list (temporary residents are not)."""
 LIVE_INTERPRETER_STATUSES: tuple[str, ...] = ("to_book", "booked")
 """Interpreter bookings that still stand (not cancelled, not waiting to be cancelled)."""
 
@@ -73,13 +80,41 @@ def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
     )
 
 
-def registered_on(patient_id: Any, day: dt.date) -> ColumnElement[bool]:
-    """EXISTS a registration covering ``day`` for ``patient_id`` (a column)."""
-    return exists(
-        select(literal(1)).where(
-            _r.patient_id == patient_id, active_on(Registration, day)
-        )
+def person_of(patient_id: Any) -> ColumnElement[int]:
+    """The surviving record of the person a row belongs to: the record it is linked to as the
+    same person (``linked_to_id``), else itself (a primary-key lookup per row)."""
+    pl = Patient.__table__.alias("person_link")  # type: ignore[attr-defined]
+    found: ColumnElement[int] = func.coalesce(
+        select(pl.c.linked_to_id).where(pl.c.id == patient_id).scalar_subquery(), patient_id
     )
+    return found
+
+
+def _surviving(person_id: Any) -> ColumnElement[bool]:
+    """``person_id`` is a record that is not itself linked to another (so it is counted)."""
+    ps = Patient.__table__.alias("person_row")  # type: ignore[attr-defined]
+    return exists(select(literal(1)).where(ps.c.id == person_id, ps.c.linked_to_id.is_(None)))
+
+
+def _list_kind(kind: Any) -> ColumnElement[bool]:
+    listed: ColumnElement[bool] = kind.in_(LIST_KINDS)
+    return listed
+
+
+def registered_people(day: dt.date, *, include_temporary: bool = False) -> Any:
+    """People (surviving records) registered on ``day``: on the registered list (permanent
+    registrations of any of their records) unless ``include_temporary``. Uncorrelated, so
+    ``x.in_(registered_people(d))`` is computed once."""
+    conds = [active_on(Registration, day)]
+    if not include_temporary:
+        conds.append(_list_kind(_r.kind))
+    return select(person_of(_r.patient_id)).where(*conds)
+
+
+def registered_on(patient_id: Any, day: dt.date) -> ColumnElement[bool]:
+    """``patient_id`` (a surviving record) is on the registered list on ``day``."""
+    found: ColumnElement[bool] = patient_id.in_(registered_people(day))
+    return found
 
 
 def _flag_active_on(day: dt.date) -> ColumnElement[bool]:
@@ -106,77 +141,99 @@ class RegisterFlow:
     in_and_out: int
     """On the register at some time in the period but neither at its start nor its end
     (not part of the identity; shown so short spells are not lost)."""
+    temporary_at_end: int = 0
+    """Flagged on the last day and there only as a temporary resident or for immediately
+    necessary treatment: shown beside the register, never in it."""
 
     @property
     def balances(self) -> bool:
         return self.at_start + self.joined - self.left == self.at_end
 
 
-def _on_register(patient_id: Any, category: Any | None, day: dt.date) -> ColumnElement[bool]:
-    """Registered on ``day`` AND a flag (of ``category``, if given) active on ``day``."""
-    f2 = Flag.__table__.alias("f_on")  # type: ignore[attr-defined]
-    conds = [f2.c.patient_id == patient_id, active_on(f2, day)]
-    if category is not None:
-        conds.append(f2.c.category == category)
-    return and_(exists(select(literal(1)).where(*conds)), registered_on(patient_id, day))
-
-
-def _on_register_during(
-    patient_id: Any, category: Any | None, first: dt.date, last: dt.date
-) -> ColumnElement[bool]:
-    """On the register on at least one day of ``first``..``last``: a registration and a flag
-    that overlap each other inside the period."""
-    f2 = Flag.__table__.alias("f_during")  # type: ignore[attr-defined]
-    r2 = Registration.__table__.alias("r_during")  # type: ignore[attr-defined]
-    conds = [
-        f2.c.patient_id == patient_id,
-        active_between(f2, first, last),
-        active_between(r2, first, last),
-        r2.c.start_date <= func.coalesce(f2.c.end_date, last),
-        or_(r2.c.end_date.is_(None), f2.c.start_date <= r2.c.end_date),
-        or_(r2.c.planned_end.is_(None), f2.c.start_date <= r2.c.planned_end),
-    ]
-    if category is not None:
-        conds.append(f2.c.category == category)
-    return exists(select(literal(1)).select_from(f2.join(r2, r2.c.patient_id == f2.c.patient_id)).where(*conds))
-
-
 def register_flow(conn: Connection, first: dt.date, last: dt.date) -> list[RegisterFlow]:
     """The register flow per category (sorted), then the total over all categories.
 
-    Each (patient, category) with a flag in force on any day from the day before the period to
-    its last day is classified by :func:`_on_register` on those two days; the total does the
-    same per patient over any category."""
+    Rows are keyed by person (records linked as the same person count once, on the surviving
+    record) and only registered-list (permanent) registrations count. Each person's flags and
+    registrations are reduced to "in force on the day before the period / on its last day", and
+    "on the register for a while in the period" is a registration and a flag overlapping each
+    other inside it; the total does the same over any category."""
     before = first - dt.timedelta(days=1)
-    pairs = (
-        select(_f.patient_id.label("pid"), _f.category.label("cat"))
+    flags = (
+        select(person_of(_f.patient_id).label("pid"), _f.category, _f.start_date, _f.end_date)
         .where(active_between(Flag, before, last))
-        .distinct()
-        .subquery("pairs")
+        .subquery("flag_people")
     )
-    out = [
-        RegisterFlow(str(cat), *counts)
-        for cat, *counts in _flow_rows(conn, pairs.c.pid, pairs.c.cat, before, first, last,
-                                       select_from=pairs, group=True)
-    ]
+    regs = (
+        select(person_of(_r.patient_id).label("pid"), _r.kind, _r.start_date, _r.end_date, _r.planned_end)
+        .where(active_between(Registration, before, last))
+        .subquery("reg_people")
+    )
+
+    def flag(d: dt.date) -> Any:
+        return func.max(case((active_on(flags, d), 1), else_=0))
+
+    def listed(d: dt.date) -> Any:
+        return func.max(case((and_(_list_kind(regs.c.kind), active_on(regs, d)), 1), else_=0))
+
+    def temporary(d: dt.date) -> Any:
+        return func.max(case((and_(~_list_kind(regs.c.kind), active_on(regs, d)), 1), else_=0))
+
+    reg_state = (
+        select(regs.c.pid, listed(before).label("r0"), listed(last).label("r1"),
+               temporary(last).label("t1"))
+        .group_by(regs.c.pid)
+        .subquery("reg_state")
+    )
+    overlap = and_(
+        _list_kind(regs.c.kind),
+        active_between(flags, first, last),
+        active_between(regs, first, last),
+        regs.c.start_date <= func.coalesce(flags.c.end_date, last),
+        or_(regs.c.end_date.is_(None), flags.c.start_date <= regs.c.end_date),
+        or_(regs.c.planned_end.is_(None), flags.c.start_date <= regs.c.planned_end),
+    )
+    pairs = select(flags.c.pid, flags.c.category).select_from(
+        flags.join(regs, regs.c.pid == flags.c.pid)).where(overlap)
+    during_cat = pairs.distinct().subquery("during_cat")
+    during_any = select(flags.c.pid).select_from(
+        flags.join(regs, regs.c.pid == flags.c.pid)).where(overlap).distinct().subquery("during_any")
+    flag_cat = (
+        select(flags.c.pid, flags.c.category, flag(before).label("f0"), flag(last).label("f1"))
+        .group_by(flags.c.pid, flags.c.category)
+        .subquery("flag_cat")
+    )
+    flag_any = (
+        select(flags.c.pid, flag(before).label("f0"), flag(last).label("f1"))
+        .group_by(flags.c.pid)
+        .subquery("flag_any")
+    )
+    cat_rows = _flow_rows(
+        conn, flag_cat, reg_state,
+        flag_cat.outerjoin(reg_state, reg_state.c.pid == flag_cat.c.pid).outerjoin(
+            during_cat, and_(during_cat.c.pid == flag_cat.c.pid, during_cat.c.category == flag_cat.c.category)),
+        during_cat.c.pid, flag_cat.c.category,
+    )
+    out = [RegisterFlow(str(cat), *counts) for cat, *counts in cat_rows]
     out.sort(key=lambda r: r.category or "")
-    patients = (
-        select(_f.patient_id.label("pid")).where(active_between(Flag, before, last))
-        .distinct().subquery("flagged")
+    total = _flow_rows(
+        conn, flag_any, reg_state,
+        flag_any.outerjoin(reg_state, reg_state.c.pid == flag_any.c.pid).outerjoin(
+            during_any, during_any.c.pid == flag_any.c.pid),
+        during_any.c.pid, None,
     )
-    total = _flow_rows(conn, patients.c.pid, None, before, first, last,
-                       select_from=patients, group=False)
-    out.append(RegisterFlow(None, *total[0][1:]))
+    out.append(RegisterFlow(None, *total[0][1:]) if total else RegisterFlow(None, 0, 0, 0, 0, 0))
     return out
 
 
 def _flow_rows(
-    conn: Connection, pid: Any, cat: Any | None, before: dt.date, first: dt.date, last: dt.date,
-    *, select_from: Any, group: bool,
-) -> list[tuple[Any, int, int, int, int, int]]:
-    start = _on_register(pid, cat, before)
-    end = _on_register(pid, cat, last)
-    during = _on_register_during(pid, cat, first, last)
+    conn: Connection, flag_state: Any, reg_state: Any, frm: Any, during_pid: Any, cat: Any | None,
+) -> list[tuple[Any, int, int, int, int, int, int]]:
+    start = and_(flag_state.c.f0 == 1, func.coalesce(reg_state.c.r0, 0) == 1)
+    end = and_(flag_state.c.f1 == 1, func.coalesce(reg_state.c.r1, 0) == 1)
+    during = during_pid.is_not(None)
+    temporary = and_(flag_state.c.f1 == 1, func.coalesce(reg_state.c.r1, 0) == 0,
+                     func.coalesce(reg_state.c.t1, 0) == 1)
 
     def count(cond: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
@@ -187,12 +244,36 @@ def _flow_rows(
         count(and_(start, ~end)),
         count(end),
         count(and_(~start, ~end, during)),
+        count(temporary),
     ]
     label = cat if cat is not None else literal(None)
-    stmt = select(label, *cols).select_from(select_from)
-    if group and cat is not None:
+    stmt = select(label, *cols).select_from(frm).where(_surviving(flag_state.c.pid))
+    if cat is not None:
         stmt = stmt.group_by(cat)
-    return [(c, int(a), int(j), int(lf), int(e), int(io)) for c, a, j, lf, e, io in conn.execute(stmt).all()]
+    return [
+        (c, int(a), int(j), int(lf), int(e), int(io), int(t))
+        for c, a, j, lf, e, io, t in conn.execute(stmt).all()
+    ]
+
+
+@dataclass(frozen=True)
+class ListSizes:
+    """People registered on a day: on the registered list, and temporary only (temporary
+    residents and immediately necessary treatment), each person once."""
+
+    registered: int
+    temporary: int
+
+
+def list_sizes(conn: Connection, day: dt.date) -> ListSizes:
+    """The registered list on ``day`` and, beside it, the people there only temporarily."""
+    listed = registered_people(day)
+    anyone = registered_people(day, include_temporary=True)
+    ps = Patient.__table__  # type: ignore[attr-defined]
+    people = select(func.count()).select_from(ps).where(ps.c.linked_to_id.is_(None))
+    n_listed = conn.execute(people.where(ps.c.id.in_(listed))).scalar_one()
+    n_temp = conn.execute(people.where(ps.c.id.in_(anyone), ps.c.id.not_in(listed))).scalar_one()
+    return ListSizes(int(n_listed), int(n_temp))
 
 
 @dataclass(frozen=True)
