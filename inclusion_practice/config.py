@@ -103,6 +103,9 @@ class ReportingSettings(Strict):
     national_average_list_size: Annotated[int, Field(gt=0)] = 9374
     apply_list_size_index: bool = False
     indicator_set: str = "inclusion-health-les"
+    indicator_engine: Literal["auto", "duckdb", "sql", "memory"] = "auto"
+    """Which engine runs indicator sets: ``auto`` is DuckDB when it is installed and can read
+    the database, else the SQL engine in the database itself."""
     suppress_small_numbers_when_publishing: bool = True
 
 
