@@ -3,7 +3,7 @@
 The statements are :mod:`.sql_compiler`'s, for dialect ``"duckdb"`` (day numbers are date
 differences, as on PostgreSQL), over the tables of a :class:`DuckDbSession` — storage's copy of
 the practice database in DuckDB's memory. They are rendered with SQLAlchemy's PostgreSQL
-compiler (DuckDB speaks its SQL) with ``?`` parameters; the temporary tables are created
+compiler (DuckDB speaks its SQL) with the values inlined; the temporary tables are created
 without keys (DuckDB would build an index per key it never needs). Answers are read with the
 SQL engine's own tally and outcome queries, so both engines fold the same rows the same way.
 
@@ -12,6 +12,7 @@ Each run is one DuckDB transaction, rolled back: its temporary tables vanish wit
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -29,7 +30,7 @@ from sqlalchemy import (
     insert,
     union_all,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -49,17 +50,44 @@ DIALECT = "duckdb"
 """The dialect name the compiler is given (anything but ``sqlite`` takes PostgreSQL's arithmetic)."""
 
 
+class _DuckCompiler(PGCompiler):
+    """PostgreSQL's compiler with every value inlined as a typed DuckDB literal.
+
+    Inlined, not bound: DuckDB's Python client looks for pandas on every parameter it converts
+    (a failed import per value, thousands per run), and inlined constants are what its
+    optimizer prunes and pushes down best.
+    """
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int | float):
+            return repr(value)
+        if isinstance(value, dt.datetime):
+            return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+        if isinstance(value, dt.date):
+            return f"DATE '{value.isoformat()}'"
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"  # DuckDB strings have no backslash escapes
+        raise TypeError(f"no DuckDB literal for {type(value).__name__}")
+
+
+class _DuckDialect(PGDialect):
+    statement_compiler = _DuckCompiler
+
+
 @cache
-def _pg() -> Dialect:
-    dialect: Dialect = postgresql.dialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
+def _dialect() -> Dialect:
+    # qmark: with no parameters left, nothing is escaped (pyformat would write ``%`` as ``%%``).
+    dialect: Dialect = _DuckDialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
     return dialect
 
 
-def to_duckdb(stmt: ClauseElement) -> tuple[str, list[Any]]:
-    """``stmt`` as DuckDB SQL with positional parameters (IN lists expanded)."""
-    compiled = stmt.compile(dialect=_pg(), compile_kwargs={"render_postcompile": True})
-    names: list[str] = getattr(compiled, "positiontup", None) or []
-    return str(compiled), [compiled.params[n] for n in names]
+def to_duckdb(stmt: ClauseElement) -> str:
+    """``stmt`` as DuckDB SQL, its values inlined (IN lists expanded)."""
+    return str(stmt.compile(dialect=_dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def _column_type(col: Any) -> str:
@@ -155,12 +183,10 @@ class DuckDbEngine:
             self.conn.execute("ROLLBACK")
 
     def _execute(self, stmt: ClauseElement) -> None:
-        sql, params = to_duckdb(stmt)
-        self.conn.execute(sql, params)
+        self.conn.execute(to_duckdb(stmt))
 
     def _fetch(self, stmt: ClauseElement) -> list[tuple[Any, ...]]:
-        sql, params = to_duckdb(stmt)
-        return self.conn.execute(sql, params).fetchall()
+        return self.conn.execute(to_duckdb(stmt)).fetchall()
 
     def _build(self, ind_set: IndicatorSet, inds: Sequence[Indicator], period: Period) -> CompiledRun:
         """Create and fill the plan's temporary tables in order.
