@@ -143,15 +143,13 @@ def _attach(duck: duckdb.DuckDBPyConnection, conn: Connection) -> str:
 
 
 @contextmanager
-def duckdb_session(
-    conn: Connection, *, event_codes: Collection[str] | None = None, threads: int | None = None
-) -> Iterator[DuckDbSession]:
-    """DuckDB over the database ``conn`` reads, with the indicator tables copied into memory.
+def duckdb_attached(conn: Connection, *, threads: int | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """An in-memory DuckDB with the database ``conn`` reads attached READ_ONLY as :data:`ALIAS`.
 
-    ``conn`` only tells which database (and, on PostgreSQL, which schema); DuckDB opens its own
-    read-only connection and sees what is committed. ``event_codes``: copy only clinical events
-    with these codes (the indicators read events only through their sets' code lists, and most
-    events are coded for something else). ``threads``: DuckDB's worker threads (default: cores).
+    Yields the connection and the qualified schema of the practice's tables in it (e.g.
+    ``practice."main"``). ``conn`` only tells which database (and, on PostgreSQL, which schema):
+    DuckDB opens its own read-only connection and sees what is committed. ``threads``: DuckDB's
+    worker threads (default: one per core).
     """
     _extension_file(conn.dialect.name)  # fail before opening anything
     import duckdb
@@ -166,6 +164,22 @@ def duckdb_session(
     duck = duckdb.connect(":memory:", config=config)
     try:
         schema = _attach(duck, conn)
+        yield duck, f"{ALIAS}.{_ident(schema)}"
+    finally:
+        duck.close()
+
+
+@contextmanager
+def duckdb_session(
+    conn: Connection, *, event_codes: Collection[str] | None = None, threads: int | None = None
+) -> Iterator[DuckDbSession]:
+    """DuckDB over the database ``conn`` reads, with the indicator tables copied into memory.
+
+    ``event_codes``: copy only clinical events with these codes (the indicators read events
+    only through their sets' code lists, and most events are coded for something else).
+    See :func:`duckdb_attached` for ``conn`` and ``threads``.
+    """
+    with duckdb_attached(conn, threads=threads) as (duck, practice):
         duck.execute(f"CREATE SCHEMA {SCHEMA}")
         copied: dict[str, int] = {}
         for table, columns in READS.items():
@@ -174,13 +188,9 @@ def duckdb_session(
             if table == "clinical_event" and event_codes is not None:
                 # Inlined: DuckDB's client converts a parameter slowly (see the engine).
                 where = f" WHERE code IN ({', '.join(_quote(c) for c in sorted(event_codes)) or 'NULL'})"
-            duck.execute(
-                f"CREATE TABLE {SCHEMA}.{table} AS SELECT {cols} FROM {ALIAS}.{_ident(schema)}.{table}{where}"
-            )
+            duck.execute(f"CREATE TABLE {SCHEMA}.{table} AS SELECT {cols} FROM {practice}.{table}{where}")
             row = duck.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchone()
             copied[table] = int(row[0]) if row else 0
         duck.execute(f"DETACH {ALIAS}")
         codes = frozenset(event_codes) if event_codes is not None else None
         yield DuckDbSession(duck, indicator_source(schema=SCHEMA), copied, codes)
-    finally:
-        duck.close()
