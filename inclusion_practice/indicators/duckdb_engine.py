@@ -30,7 +30,6 @@ from sqlalchemy import (
     insert,
     union_all,
 )
-from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -50,38 +49,37 @@ DIALECT = "duckdb"
 """The dialect name the compiler is given (anything but ``sqlite`` takes PostgreSQL's arithmetic)."""
 
 
-class _DuckCompiler(PGCompiler):
-    """PostgreSQL's compiler with every value inlined as a typed DuckDB literal.
+@cache
+def _dialect() -> Dialect:
+    """PostgreSQL's dialect with every value inlined as a typed DuckDB literal.
 
     Inlined, not bound: DuckDB's Python client looks for pandas on every parameter it converts
     (a failed import per value, thousands per run), and inlined constants are what its
-    optimizer prunes and pushes down best.
+    optimizer prunes and pushes down best. Built on first use: most processes never need it.
     """
+    from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
 
-    def render_literal_value(self, value: Any, type_: Any) -> str:
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, int | float):
-            return repr(value)
-        if isinstance(value, dt.datetime):
-            return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-        if isinstance(value, dt.date):
-            return f"DATE '{value.isoformat()}'"
-        if isinstance(value, str):
-            return "'" + value.replace("'", "''") + "'"  # DuckDB strings have no backslash escapes
-        raise TypeError(f"no DuckDB literal for {type(value).__name__}")
+    class DuckCompiler(PGCompiler):
+        def render_literal_value(self, value: Any, type_: Any) -> str:
+            if value is None:
+                return "NULL"
+            if isinstance(value, bool):
+                return "TRUE" if value else "FALSE"
+            if isinstance(value, int | float):
+                return repr(value)
+            if isinstance(value, dt.datetime):
+                return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+            if isinstance(value, dt.date):
+                return f"DATE '{value.isoformat()}'"
+            if isinstance(value, str):
+                return "'" + value.replace("'", "''") + "'"  # DuckDB strings have no backslash escapes
+            raise TypeError(f"no DuckDB literal for {type(value).__name__}")
 
+    class DuckDialect(PGDialect):
+        statement_compiler = DuckCompiler
 
-class _DuckDialect(PGDialect):
-    statement_compiler = _DuckCompiler
-
-
-@cache
-def _dialect() -> Dialect:
     # qmark: with no parameters left, nothing is escaped (pyformat would write ``%`` as ``%%``).
-    dialect: Dialect = _DuckDialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
+    dialect: Dialect = DuckDialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
     return dialect
 
 

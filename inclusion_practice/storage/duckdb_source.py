@@ -15,6 +15,7 @@ The copies live in schema :data:`SCHEMA`; :func:`indicator_source` gives the mat
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -54,27 +55,34 @@ class DuckDbSession:
     """The only codes whose clinical events were copied (None: every event)."""
 
 
+def _duckdb_version() -> str | None:
+    """The installed duckdb's version, read without importing it (that takes half a second)."""
+    try:
+        return importlib.metadata.version("duckdb")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def _extension_file(dialect: str) -> Path:
     """The ``.duckdb_extension`` file the package for ``dialect``'s scanner ships, for this duckdb."""
-    try:
-        import duckdb
-    except ImportError as exc:
-        raise DuckDbUnavailable("duckdb is not installed (pip install duckdb)") from exc
+    version = _duckdb_version()
+    if version is None:
+        raise DuckDbUnavailable("duckdb is not installed (pip install duckdb)")
     name = _EXTENSIONS.get(dialect)
     if name is None:
         raise DuckDbUnavailable(f"DuckDB cannot attach a {dialect} database")
     package = f"duckdb_extension_{name}"
-    wanted = f"duckdb-extension-{name.replace('_', '-')}=={duckdb.__version__}"
+    wanted = f"duckdb-extension-{name.replace('_', '-')}=={version}"
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise DuckDbUnavailable(f"DuckDB's {name} extension is not installed (pip install {wanted})")
     root = Path(next(iter(spec.submodule_search_locations)))
-    path = root / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    path = root / "extensions" / f"v{version}" / f"{name}.duckdb_extension"
     if not path.is_file():
         shipped = sorted(p.name for p in (root / "extensions").glob("v*"))
         raise DuckDbUnavailable(
             f"{package} has extensions for {', '.join(shipped) or 'no version'}, "
-            f"not duckdb {duckdb.__version__} (pip install {wanted})"
+            f"not duckdb {version} (pip install {wanted})"
         )
     return path
 
