@@ -273,6 +273,8 @@ def contestants(conn: Connection, ind_set: IndicatorSet, n: int, memory_max: int
 
     def sql_floor() -> dict[str, IndicatorTally]:
         stmt, ids = one_pass_sql(dialect, codes, PERIOD, lambda name: name)
+        if dialect == "postgresql":
+            stmt = stmt.replace("%", "%%")  # psycopg reads % as a placeholder even with no parameters
         return tallies_from_rows(ids, conn.exec_driver_sql(stmt).all())
 
     def duck_floor() -> dict[str, IndicatorTally]:

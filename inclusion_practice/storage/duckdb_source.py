@@ -166,6 +166,9 @@ def duckdb_attached(conn: Connection, *, threads: int | None = None) -> Iterator
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
+        # Nothing read here depends on row order (the outcome queries sort): let inserts run
+        # in parallel without keeping it.
+        "preserve_insertion_order": False,
     }
     if threads:
         config["threads"] = threads
