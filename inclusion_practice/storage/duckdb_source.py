@@ -144,9 +144,14 @@ def _attach(duck: duckdb.DuckDBPyConnection, conn: Connection) -> str:
         duck.execute(f"ATTACH {_quote(str(Path(url.database).resolve()))} AS {ALIAS} (TYPE sqlite, READ_ONLY)")
         return "main"
     schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
-    duck.execute(
-        f"ATTACH {_quote(_libpq_dsn(url))} AS {ALIAS} (TYPE postgres, READ_ONLY, SCHEMA {_quote(schema)})"
-    )
+    dsn = _libpq_dsn(url)
+    try:
+        duck.execute(f"ATTACH {_quote(dsn)} AS {ALIAS} (TYPE postgres, READ_ONLY, SCHEMA {_quote(schema)})")
+    except Exception as exc:  # DuckDB's message may quote the connection string, password and all
+        message = str(exc)
+        if isinstance(url.password, str) and url.password:
+            message = message.replace(url.password, "***")
+        raise DuckDbUnavailable(f"DuckDB could not attach the PostgreSQL database: {message}") from None
     return schema
 
 
