@@ -1,19 +1,33 @@
-"""Benchmark: the default indicator set on SQLite and PostgreSQL at 10k / 100k (/1M) patients.
+"""Benchmark: the default indicator set on every engine, at 10k / 100k (/ 300k / 1M) patients.
 
-For each size and database it times, in the same run:
+Contestants, per database (SQLite, PostgreSQL), timed interleaved in the same run:
 
-* ``engine``  — the compiled SQL engine (:class:`SqlEngine`) on the whole default set;
-* ``hand``    — a hand-written SQL query computing the same numbers (A, B, C and events per
-  indicator, stratified by sex, age band and category): the floor;
-* ``memory``  — the naive in-memory evaluator (load everything, loop in Python); skipped above
-  ``--memory-max`` patients.
+* ``sql``          — the SQL engine: the compiled plan run in the database itself;
+* ``duckdb``       — the DuckDB engine: the same plan run by DuckDB over the database attached
+  read-only (the time includes attaching and copying the tables it reads);
+* ``sql-floor``    — the floor on the database itself: the whole set as ONE hand-written query
+  (:mod:`indicator_floor`), not the compiler's plan written out again;
+* ``duckdb-floor`` — the same one-pass query run by DuckDB over the attached database;
+* ``duckdb-plan``  — not a way to run: the DuckDB engine on tables it copied before the clock
+  started, i.e. the plan alone (``duckdb`` minus this is the cost of reading the database);
+* ``memory``       — the in-memory evaluator (load everything, loop in Python), one run, only up
+  to ``--memory-max`` patients.
 
-and checks that all three agree. Data: synthetic patients with registrations, flags,
-:func:`clinical_history` events plus unrelated coded noise (tens of events per patient),
-invitations and DNAs with outreach actions, bulk-inserted with SQLAlchemy Core.
+Every contestant must agree with the SQL engine on every total and stratum (asserted). Each
+size reports the median of ``--repeat`` runs (wall clock, and this process's CPU time: on a
+shared machine the CPU seconds show the work when the wall clock shows the queue — the SQL
+engine's work on PostgreSQL is in the server, so not in its CPU column), the ratio of each to
+the fastest, and the cost per 1,000 patients, then how flat that cost is across sizes.
 
-    python benchmarks/indicators.py                 # 10k and 100k on SQLite and PostgreSQL
-    python benchmarks/indicators.py --max 1000000   # also 1M
+Data: a block of synthetic patients (registrations, flags, :func:`clinical_history` events plus
+unrelated coded noise — about 30 events a patient —, invitations, DNAs with outreach) is
+generated and inserted once, then replicated in the database with shifted ids
+(``INSERT … SELECT``) up to the size wanted, so 1M patients build in minutes. ``--reuse``
+keeps a database already built at that size.
+
+    python benchmarks/indicators.py                          # 10k and 100k, SQLite and PostgreSQL
+    python benchmarks/indicators.py --sizes 10000 100000 300000 --dbs sqlite
+    python benchmarks/indicators.py --max 1000000             # also 1M
 """
 
 from __future__ import annotations
@@ -25,17 +39,19 @@ import random
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inclusion_practice.domain.periods import parse_period
-from inclusion_practice.domain.qof import AGE_BANDS, Counts, birthday_cutoff
 from inclusion_practice.indicators import memory_engine
-from inclusion_practice.indicators.definitions import load_shipped_set
+from inclusion_practice.indicators.definitions import IndicatorSet, load_shipped_set
+from inclusion_practice.indicators.duckdb_engine import duckdb_engine
 from inclusion_practice.indicators.records import (
     DnaActionRow,
     DnaRow,
@@ -48,10 +64,16 @@ from inclusion_practice.indicators.records import (
 from inclusion_practice.indicators.results import IndicatorTally
 from inclusion_practice.indicators.sql_engine import SqlEngine
 from inclusion_practice.indicators.sql_loaders import load_records
+from inclusion_practice.storage import tables as t
+from inclusion_practice.storage.bulk import reset_sequences
 from inclusion_practice.storage.database import create_db_engine
+from inclusion_practice.storage.duckdb_source import duckdb_attached
 from inclusion_practice.storage.migrate import upgrade
 from inclusion_practice.synthetic.clinical import clinical_history
 from inclusion_practice.synthetic.people import SyntheticPatient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from indicator_floor import one_pass_sql, tallies_from_rows
 
 PG_URL = os.environ.get("INCLUSION_PRACTICE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TODAY = dt.date(2026, 3, 31)
@@ -62,6 +84,8 @@ NOISE = [  # real SNOMED CT codes (inclusion_practice/data/codes.csv) that no de
     "936701000000103", "795661000000104", "314434008", "1325391000000103",
 ]
 CHUNK = 10_000
+BLOCK = 10_000
+"""Patients generated in Python; larger sizes replicate this block in the database."""
 
 
 def synthetic_records(n: int, seed: int = 1) -> Iterator[list[PatientHistory]]:
@@ -106,186 +130,97 @@ def synthetic_records(n: int, seed: int = 1) -> Iterator[list[PatientHistory]]:
         yield batch
 
 
-# ---------------------------------------------------------------------------- hand-written SQL
+# ---------------------------------------------------------------------------- data
 
-def hand_sql(dialect: str, codes: dict[str, list[str]]) -> tuple[str, list[tuple[str, str, str]]]:
-    """The default set written by hand: one wide per-patient table, then one count per indicator.
-
-    Returns the wide-table statement and, per indicator, (id, denominator predicate,
-    numerator predicate, exception predicate) — the predicates are over the wide table ``w``.
-    """
-    def days(x: str) -> str:
-        return f"CAST(julianday({x}) AS INTEGER)" if dialect == "sqlite" else f"({x} - DATE '2000-01-01')"
-
-    def dday(x: str) -> str:  # day number of a timestamp's date
-        return f"CAST(julianday(date({x})) AS INTEGER)" if dialect == "sqlite" else f"(CAST({x} AS DATE) - DATE '2000-01-01')"
-
-    def q(name: str) -> str:
-        return ", ".join(f"'{c}'" for c in codes[name])
-
-    pend = PERIOD.end
-    y0 = "'2025-04-01'"  # 12 months to the PPED
-    end = f"'{pend}'"
-    sql = f"""
-CREATE TEMPORARY TABLE hw AS
-WITH reg AS (
-  SELECT patient_id, MAX(start_date) AS reg_start FROM registration
-  WHERE start_date <= {end} AND (end_date IS NULL OR end_date >= {end})
-    AND (planned_end IS NULL OR planned_end >= {end}) AND kind = 'permanent'
-  GROUP BY patient_id
-), cat AS (
-  SELECT patient_id,
-    MAX(CASE WHEN category IN ('homelessness','substance_use') THEN 1 ELSE 0 END) AS c_bbv,
-    MAX(CASE WHEN category IN ('homelessness','substance_use','sex_work') THEN 1 ELSE 0 END) AS c_hepb,
-    MAX(CASE WHEN category IN ('homelessness','vulnerable_migrant','prison_leaver') THEN 1 ELSE 0 END) AS c_tb,
-    MAX(CASE WHEN category = 'substance_use' THEN 1 ELSE 0 END) AS c_drug,
-    MAX(CASE WHEN category IN ('homelessness','vulnerable_migrant','prison_leaver','modern_slavery','domestic_abuse_refuge') THEN 1 ELSE 0 END) AS c_key
-  FROM flag WHERE start_date <= {end} AND (end_date IS NULL OR end_date >= {end})
-  GROUP BY patient_id
-), ev AS (
-  SELECT e.patient_id,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('new_patient_check')}) AND {days('e.event_date')} - {days('r.reg_start')} BETWEEN 0 AND 28 THEN e.event_date END) AS nphc,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('health_review')}) AND e.event_date >= {y0} THEN e.event_date END) AS hr,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('hepb_test')}) AND e.event_date >= {y0} THEN e.event_date END) AS hepb,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('hepc_test')}) AND e.event_date >= {y0} THEN e.event_date END) AS hepc,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('hiv_test')}) AND e.event_date >= {y0} THEN e.event_date END) AS hiv,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('hepb_vaccination')}) AND e.event_date >= '2021-03-31' THEN e.event_date END) AS hepbvac,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('flu_vaccination')}) AND e.event_date >= '2025-09-01' THEN e.event_date END) AS flu,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('flu_contraindicated')}) AND e.event_date >= '1926-03-31' THEN e.event_date END) AS fluci,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('tb_screen')}) AND e.event_date >= {y0} THEN e.event_date END) AS tb,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('smoking_status')}) AND e.event_date >= {y0} THEN e.event_date END) AS smok,
-    MAX(CASE WHEN e.code IN ({q('smoking_status')}) AND e.event_date >= '2024-04-01'
-        THEN {days('e.event_date')} * 2 + CASE WHEN e.code IN ({q('smoking_current')}) THEN 1 ELSE 0 END END) AS smok_latest,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('smoking_support')}) AND e.event_date >= {y0} THEN e.event_date END) AS support,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('audit_c')}) AND e.event_date >= {y0} AND e.value IS NOT NULL AND e.value >= 0 THEN e.event_date END) AS auditc,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('alcohol_declined')}) AND e.event_date >= {y0} THEN e.event_date END) AS alcdec,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('mental_health_review')}) AND e.event_date >= {y0} THEN e.event_date END) AS mh,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('mh_declined')}) AND e.event_date >= {y0} THEN e.event_date END) AS mhdec,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('mh_unsuitable')}) AND e.event_date >= {y0} THEN e.event_date END) AS mhuns,
-    COUNT(DISTINCT CASE WHEN e.code IN ({q('drug_review')}) AND e.event_date >= {y0} THEN e.event_date END) AS drug
-    , COUNT(DISTINCT CASE WHEN (e.code IN ({q('hepb_test')}) OR e.code IN ({q('hepc_test')}) OR e.code IN ({q('hiv_test')}))
-        AND e.event_date >= {y0} THEN e.event_date END) AS bbv_days
-  FROM clinical_event e JOIN reg r ON r.patient_id = e.patient_id
-  WHERE e.event_date <= {end}
-  GROUP BY e.patient_id
-), inv AS (
-  SELECT patient_id,
-    MAX(CASE WHEN topic = 'health_review' THEN {days('sent_on')} END) - MIN(CASE WHEN topic = 'health_review' THEN {days('sent_on')} END) AS i_hr,
-    MAX(CASE WHEN topic = 'bbv' THEN {days('sent_on')} END) - MIN(CASE WHEN topic = 'bbv' THEN {days('sent_on')} END) AS i_bbv,
-    MAX(CASE WHEN topic = 'flu' AND sent_on >= '2025-09-01' THEN {days('sent_on')} END) - MIN(CASE WHEN topic = 'flu' AND sent_on >= '2025-09-01' THEN {days('sent_on')} END) AS i_flu,
-    MAX(CASE WHEN topic = 'tb' THEN {days('sent_on')} END) - MIN(CASE WHEN topic = 'tb' THEN {days('sent_on')} END) AS i_tb,
-    MAX(CASE WHEN topic = 'smoking' THEN {days('sent_on')} END) - MIN(CASE WHEN topic = 'smoking' THEN {days('sent_on')} END) AS i_smok,
-    MAX(CASE WHEN topic = 'mental_health' THEN {days('sent_on')} END) - MIN(CASE WHEN topic = 'mental_health' THEN {days('sent_on')} END) AS i_mh
-  FROM invitation WHERE sent_on >= {y0} AND sent_on <= {end}
-  GROUP BY patient_id
-), fu AS (
-  SELECT DISTINCT a.dna_event_id FROM dna_action a JOIN dna_event d2 ON d2.id = a.dna_event_id
-  WHERE a.status = 'done'
-    AND a.action IN ('contact_via_keyworker','offer_drop_in','clinician_review','safeguarding_check')
-    AND a.done_at IS NOT NULL AND {dday('a.done_at')} - {dday('d2.occurred_at')} BETWEEN 0 AND 14
-    AND {dday('a.done_at')} <= {days(end if dialect == 'sqlite' else "DATE " + end)}
-), dna AS (
-  SELECT d.patient_id, COUNT(*) AS n, SUM(CASE WHEN fu.dna_event_id IS NULL THEN 1 ELSE 0 END) AS missed
-  FROM dna_event d LEFT JOIN fu ON fu.dna_event_id = d.id
-  WHERE d.voided_at IS NULL AND {dday('d.occurred_at')} BETWEEN {days("'2025-04-01'" if dialect == 'sqlite' else "DATE '2025-04-01'")}
-        AND {days("'2026-03-17'" if dialect == 'sqlite' else "DATE '2026-03-17'")}
-  GROUP BY d.patient_id
-)
-SELECT p.id AS patient_id, p.sex,
-  CASE {" ".join(f"WHEN p.date_of_birth <= '{birthday_cutoff(pend, lo)}' THEN '{label}'" for label, lo, _ in reversed(AGE_BANDS[1:]))} ELSE '0-15' END AS age_band,
-  p.date_of_birth AS dob, r.reg_start, p.main_language, p.interpreter_mode, p.keyworker_name,
-  c.c_bbv, c.c_hepb, c.c_tb, c.c_drug, c.c_key,
-  COALESCE(ev.nphc,0) AS nphc, COALESCE(ev.hr,0) AS hr, COALESCE(ev.hepb,0) AS hepb, COALESCE(ev.hepc,0) AS hepc,
-  COALESCE(ev.hiv,0) AS hiv, COALESCE(ev.hepbvac,0) AS hepbvac, COALESCE(ev.flu,0) AS flu, COALESCE(ev.fluci,0) AS fluci,
-  COALESCE(ev.tb,0) AS tb, COALESCE(ev.smok,0) AS smok, ev.smok_latest, COALESCE(ev.support,0) AS support,
-  COALESCE(ev.auditc,0) AS auditc, COALESCE(ev.alcdec,0) AS alcdec, COALESCE(ev.mh,0) AS mh,
-  COALESCE(ev.mhdec,0) AS mhdec, COALESCE(ev.mhuns,0) AS mhuns, COALESCE(ev.drug,0) AS drug, COALESCE(ev.bbv_days,0) AS bbv_days,
-  inv.i_hr, inv.i_bbv, inv.i_flu, inv.i_tb, inv.i_smok, inv.i_mh,
-  COALESCE(dna.n,0) AS dna_n, COALESCE(dna.missed,0) AS dna_missed
-FROM patient p JOIN reg r ON r.patient_id = p.id JOIN cat c ON c.patient_id = p.id
-LEFT JOIN ev ON ev.patient_id = p.id LEFT JOIN inv ON inv.patient_id = p.id LEFT JOIN dna ON dna.patient_id = p.id
-"""
-    a16, a15 = f"w.dob <= '{birthday_cutoff(pend, 16)}'", f"w.dob <= '{birthday_cutoff(pend, 15)}'"
-    r91 = f"w.reg_start <= '{pend - dt.timedelta(days=91)}'"
-    lang = "w.main_language IS NOT NULL AND TRIM(w.main_language) <> '' AND LOWER(w.main_language) NOT IN ('en','en-gb')"
-    # (id, denominator, numerator, exception (evaluated only outside the numerator), events)
-    inds = [
-        ("IH001", "1=1", "1=1", "1=0", "0"),
-        ("IH002", "w.reg_start BETWEEN '2025-04-01' AND '2026-03-03'", "w.nphc >= 1", "1=0", "w.nphc"),
-        ("IH003", r91, "w.hr >= 1", "w.i_hr >= 7", "w.hr"),
-        ("IH004", f"w.c_bbv = 1 AND {a16}", "w.hepb >= 1 AND w.hepc >= 1 AND w.hiv >= 1", "w.i_bbv >= 7",
-         "w.bbv_days"),
-        ("IH005", f"w.c_hepb = 1 AND {a16}", "w.hepbvac >= 3", "1=0", "w.hepbvac"),
-        ("IH006", "1=1", "w.flu >= 1", "w.fluci >= 1 OR w.i_flu >= 7", "w.flu"),
-        ("IH007", "w.c_tb = 1", "w.tb >= 1", "w.i_tb >= 7", "w.tb"),
-        ("IH008", a15, "w.smok >= 1", "1=0", "w.smok"),
-        ("IH009", f"{a15} AND w.smok_latest IS NOT NULL AND w.smok_latest % 2 = 1", "w.support >= 1", "w.i_smok >= 7",
-         "w.support"),
-        ("IH010", a16, "w.auditc >= 1", "w.alcdec >= 1", "w.auditc"),
-        ("IH011", r91, "w.mh >= 1", "w.mhuns >= 1 OR w.mhdec >= 1 OR w.i_mh >= 7", "w.mh"),
-        ("IH012", "w.c_drug = 1", "w.drug >= 1", "1=0", "w.drug"),
-        ("IH013", lang, "w.interpreter_mode IS NOT NULL AND TRIM(w.interpreter_mode) <> ''", "1=0", "0"),
-        ("IH014", "w.dna_n > 0", "w.dna_missed = 0", "1=0", "0"),
-        ("IH015", "w.c_key = 1", "w.keyworker_name IS NOT NULL AND TRIM(w.keyworker_name) <> ''", "1=0", "0"),
-    ]
-    return sql, inds  # type: ignore[return-value]
+_REPLICATED = {  # table -> (columns shifted by the patient offset, by the DNA id offset, keep id?)
+    "patient": ({"id"}, set(), True),
+    "registration": ({"patient_id"}, set(), False),
+    "flag": ({"patient_id"}, set(), False),
+    "clinical_event": ({"patient_id"}, set(), False),
+    "invitation": ({"patient_id"}, set(), False),
+    "dna_event": ({"patient_id"}, {"id"}, True),
+    "dna_action": ({"patient_id"}, {"dna_event_id"}, False),
+}
 
 
-def run_hand(conn: Connection, codes: dict[str, list[str]]) -> dict[str, IndicatorTally]:
-    sql, inds = hand_sql(conn.dialect.name, codes)
-    trans = conn.begin()
+def replicate(conn: Connection, block: int, n: int) -> None:
+    """Copies of patients 1..``block`` (and all their rows) with shifted ids, up to ``n`` patients."""
+    dna_block = int(conn.execute(select(func.coalesce(func.max(t.DnaEvent.id), 0))).scalar_one())  # type: ignore[arg-type]
+    for k in range(1, -(-n // block)):
+        take = min(block, n - k * block)
+        for name, (by_patient, by_dna, keep_id) in _REPLICATED.items():
+            table = t.SQLModel.metadata.tables[name]
+            cols = [c.name for c in table.columns if keep_id or c.name != "id"]
+            exprs = [
+                f"{c} + {k * block}" if c in by_patient else f"{c} + {k * dna_block}" if c in by_dna else c
+                for c in cols
+            ]
+            pid = "id" if name == "patient" else "patient_id"
+            conn.execute(text(
+                f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {name} WHERE {pid} <= {take}"
+            ))
+
+
+def count_patients(url: str) -> tuple[int, int] | None:
+    """(patients, events) of a database already built, or None."""
     try:
-        conn.execute(text("DROP TABLE IF EXISTS hw"))
-        conn.execute(text(sql))
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE hw"))
-        parts = []
-        for iid, den, num, exc, events in inds:  # type: ignore[misc]
-            parts.append(
-                f"SELECT '{iid}' AS ind, w.patient_id, w.sex, w.age_band, "
-                f"CASE WHEN {num} THEN 1 ELSE 0 END AS n, "
-                f"CASE WHEN NOT ({num}) AND ({exc}) THEN 1 ELSE 0 END AS x, "
-                f"CASE WHEN {num} THEN {events} ELSE 0 END AS e FROM hw w WHERE {den}"
-            )
-        conn.execute(text("DROP TABLE IF EXISTS hr_rows"))
-        conn.execute(text("CREATE TEMPORARY TABLE hr_rows AS " + " UNION ALL ".join(parts)))
-        out: dict[str, dict[str, Any]] = {i[0]: {"t": Counts(), "s": {}, "a": {}, "c": {}} for i in inds}
-        for ind, sex, band, b, a, c, e in conn.execute(text(
-            "SELECT ind, sex, age_band, COUNT(*), SUM(n), SUM(x), SUM(e) FROM hr_rows GROUP BY ind, sex, age_band"
-        )):
-            cnt = Counts(int(a), int(b), int(c), int(e))
-            o = out[ind]
-            o["t"] = o["t"] + cnt
-            o["s"][sex] = o["s"].get(sex, Counts()) + cnt
-            o["a"][band] = o["a"].get(band, Counts()) + cnt
-        for ind, cat, b, a, c, e in conn.execute(text(
-            "SELECT r.ind, f.category, COUNT(*), SUM(r.n), SUM(r.x), SUM(r.e) FROM hr_rows r JOIN ("
-            f"SELECT DISTINCT patient_id, category FROM flag WHERE start_date <= '{PERIOD.end}' "
-            f"AND (end_date IS NULL OR end_date >= '{PERIOD.end}')) f ON f.patient_id = r.patient_id "
-            "GROUP BY r.ind, f.category"
-        )):
-            out[ind]["c"][cat] = Counts(int(a), int(b), int(c), int(e))
-        return {k: IndicatorTally(k, v["t"], v["s"], v["a"], v["c"]) for k, v in out.items()}
-    finally:
-        trans.rollback()
+        engine = create_db_engine(url)
+        with engine.connect() as conn:
+            n = int(conn.execute(text("SELECT count(*) FROM patient")).scalar_one())
+            e = int(conn.execute(text("SELECT count(*) FROM clinical_event")).scalar_one())
+        engine.dispose()
+        return n, e
+    except Exception:
+        return None
 
 
-# ---------------------------------------------------------------------------- driver
+@contextmanager
+def _bulk_connection(engine: Any) -> Iterator[Connection]:
+    """One transaction for the replication; on SQLite without the journal (a benchmark's scratch
+    database: a crash just means building it again), then back to WAL."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+            yield conn
+        return
+    raw = create_engine(engine.url, poolclass=NullPool)
+    with raw.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode = OFF")
+        conn.exec_driver_sql("PRAGMA synchronous = OFF")
+        conn.exec_driver_sql("PRAGMA cache_size = -1000000")
+        conn.commit()
+        with conn.begin():
+            yield conn
+        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+        conn.commit()
+    raw.dispose()
+
 
 def build(url: str, n: int) -> tuple[float, int]:
+    """Generate ``min(n, BLOCK)`` patients, replicate them up to ``n``; (seconds, events)."""
+    global _dna_offset
+    _dna_offset = 0
     engine = create_db_engine(url)
     upgrade(engine)
     t0 = time.perf_counter()
-    events = 0
-    for batch in synthetic_records(n):
+    for batch in synthetic_records(min(n, BLOCK)):
         with engine.begin() as conn:
             insert_records_fast(conn, batch)
-        events += sum(len(p.events) for p in batch)
+    if n > BLOCK:
+        engine.dispose()
+        with _bulk_connection(engine) as conn:
+            # Indexes are rebuilt once at the end: maintaining them row by row is most of the work.
+            indexes = [ix for name in _REPLICATED for ix in t.SQLModel.metadata.tables[name].indexes]
+            for ix in indexes:
+                ix.drop(conn)
+            replicate(conn, BLOCK, n)
+            for ix in indexes:
+                ix.create(conn)
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
+        reset_sequences(conn, ["patient", "dna_event"])
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+        events = int(conn.execute(text("SELECT count(*) FROM clinical_event")).scalar_one())
     engine.dispose()
     return time.perf_counter() - t0, events
 
@@ -327,14 +262,71 @@ def insert_records_fast(conn: Connection, batch: list[PatientHistory]) -> None:
     _dna_offset += n_dnas
 
 
-def timed(fn: Any, repeat: int) -> tuple[float, Any]:
-    best = float("inf")
-    result = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+# ---------------------------------------------------------------------------- contestants
+
+def contestants(
+    conn: Connection, ind_set: IndicatorSet, n: int, memory_max: int, stack: ExitStack
+) -> dict[str, Any]:
+    codes = {k: sorted(v.code_set) for k, v in ind_set.codelists.items()}
+    dialect = conn.dialect.name
+    warm = stack.enter_context(duckdb_engine(conn, ind_set))  # copied once, for duckdb-plan
+
+    def sql() -> dict[str, IndicatorTally]:
+        return SqlEngine(conn).run(ind_set, PERIOD)
+
+    def duck() -> dict[str, IndicatorTally]:
+        with duckdb_engine(conn, ind_set) as engine:
+            return engine.run(ind_set, PERIOD)
+
+    def duck_plan() -> dict[str, IndicatorTally]:
+        return warm.run(ind_set, PERIOD)
+
+    def sql_floor() -> dict[str, IndicatorTally]:
+        stmt, ids = one_pass_sql(dialect, codes, PERIOD, lambda name: name)
+        if dialect == "postgresql":
+            stmt = stmt.replace("%", "%%")  # psycopg reads % as a placeholder even with no parameters
+        return tallies_from_rows(ids, conn.exec_driver_sql(stmt).all())
+
+    def duck_floor() -> dict[str, IndicatorTally]:
+        with duckdb_attached(conn) as (duckconn, practice):
+            stmt, ids = one_pass_sql("duckdb", codes, PERIOD, lambda name: f"{practice}.{name}")
+            return tallies_from_rows(ids, duckconn.execute(stmt).fetchall())
+
+    def memory() -> dict[str, IndicatorTally]:
+        return memory_engine.run_set(ind_set, load_records(conn), PERIOD)
+
+    out: dict[str, Any] = {
+        "sql": sql, "duckdb": duck, "sql-floor": sql_floor, "duckdb-floor": duck_floor, "duckdb-plan": duck_plan,
+    }
+    if n <= memory_max:
+        out["memory"] = memory
+    return out
+
+
+def median(xs: list[float]) -> float:
+    s = sorted(xs)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def database(db: str, n: int, workdir: Path) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{n}.db'}"
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3Dip_bench_{n}"
+
+
+def fresh(db: str, n: int, workdir: Path) -> None:
+    if db == "sqlite":
+        path = workdir / f"bench-{n}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    admin = create_db_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "ip_bench_{n}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "ip_bench_{n}"'))
+    admin.dispose()
 
 
 def main() -> None:
@@ -342,57 +334,75 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--max", type=int, default=0, help="also run this size (e.g. 1000000)")
     ap.add_argument("--dbs", nargs="*", default=["sqlite", "postgresql"])
-    ap.add_argument("--memory-max", type=int, default=100_000, help="skip the in-memory evaluator above this")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory-max", type=int, default=10_000, help="skip the in-memory evaluator above this")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per contestant (the median is reported)")
+    ap.add_argument("--only", nargs="*", default=None, help="run only these contestants")
+    ap.add_argument("--reuse", action="store_true", help="keep a database already built at a size")
     ap.add_argument("--workdir", default="/tmp/ip-bench")
     args = ap.parse_args()
     sizes = sorted(set(args.sizes + ([args.max] if args.max else [])))
     ind_set = load_shipped_set("inclusion-health-les")
-    codes = {k: sorted(v.code_set) for k, v in ind_set.codelists.items()}
-    Path(args.workdir).mkdir(parents=True, exist_ok=True)
-    rows = []
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"cores {os.cpu_count()}, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+          f"{args.repeat} interleaved runs per contestant, medians", flush=True)
+    results: list[tuple[str, int, int, str, float, int, float]] = []
     for db in args.dbs:
         for n in sizes:
-            global _dna_offset
-            _dna_offset = 0
-            if db == "sqlite":
-                path = Path(args.workdir) / f"bench-{n}.db"
-                for suffix in ("", "-wal", "-shm"):
-                    Path(str(path) + suffix).unlink(missing_ok=True)
-                url = f"sqlite:///{path}"
+            url = database(db, n, workdir)
+            have = count_patients(url) if args.reuse else None
+            if have and have[0] == n:
+                load_s, n_events = float("nan"), have[1]
             else:
-                schema = f"ip_bench_{n}"
-                admin = create_db_engine(PG_URL)
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                admin.dispose()
-                sep = "&" if "?" in PG_URL else "?"
-                url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-            load_s, n_events = build(url, n)
+                fresh(db, n, workdir)
+                load_s, n_events = build(url, n)
+            print(f"{db} {n:,} patients, {n_events:,} clinical events (built in {load_s:.1f} s); "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
             engine = create_db_engine(url)
-            with engine.connect() as conn:
-                t_engine, res_engine = timed(lambda: SqlEngine(conn).run(ind_set, PERIOD), args.repeat)
-                t_hand, res_hand = timed(lambda: run_hand(conn, codes), args.repeat)
-                t_mem = None
-                if n <= args.memory_max:
-                    t_mem, res_mem = timed(
-                        lambda: memory_engine.run_set(ind_set, load_records(conn), PERIOD), 1
-                    )
-                    assert res_mem == res_engine, "memory and SQL engine disagree"
+            times: dict[str, list[float]] = {}
+            cpus: dict[str, list[float]] = {}
+            with engine.connect() as conn, ExitStack() as stack:
+                runs = contestants(conn, ind_set, n, args.memory_max, stack)
+                if args.only:
+                    runs = {k: v for k, v in runs.items() if k in args.only or k == "sql"}
+                reference: dict[str, IndicatorTally] | None = None
+                names = list(runs)
+                for rep in range(args.repeat):
+                    order = names[rep % len(names):] + names[:rep % len(names)]  # rotate: interleaved
+                    for name in order:
+                        if name == "memory" and name in times:
+                            continue  # one run is enough to show the gap
+                        t0, c0 = time.perf_counter(), time.process_time()
+                        got = runs[name]()
+                        times.setdefault(name, []).append(time.perf_counter() - t0)
+                        cpus.setdefault(name, []).append(time.process_time() - c0)
+                        if reference is None:
+                            reference = got
+                        assert got == reference, f"{name} disagrees with the other contestants at {db} {n}"
             engine.dispose()
-            assert res_hand == res_engine, "hand-written SQL and the engine disagree"
-            rows.append((db, n, n_events, load_s, t_engine, t_hand, t_mem))
-            print(f"{db:<10} {n:>9,} patients {n_events:>11,} events  load {load_s:7.1f}s  "
-                  f"engine {t_engine:7.3f}s  hand {t_hand:7.3f}s  ratio {t_engine / t_hand:5.2f}  "
-                  f"memory {'-' if t_mem is None else f'{t_mem:.2f}s'}", flush=True)
+            fastest = min(median(v) for v in times.values())
+            for name, ts in times.items():
+                m, cpu = median(ts), median(cpus[name])
+                results.append((db, n, n_events, name, m, len(ts), cpu))
+                print(f"  {name:<13} median {m:8.3f} s (cpu {cpu:7.3f} s) over {len(ts)} runs  "
+                      f"×{m / fastest:6.2f} the fastest  {1000 * m / n:7.4f} s per 1k patients", flush=True)
     print()
-    print("| db | patients | events | engine s | hand-written s | engine/hand | memory s | memory/hand |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for db, n, ne, _load, te, th, tm in rows:
-        mem = "-" if tm is None else f"{tm:.2f}"
-        mr = "-" if tm is None else f"{tm / th:.1f}"
-        print(f"| {db} | {n:,} | {ne:,} | {te:.3f} | {th:.3f} | {te / th:.2f} | {mem} | {mr} |")
+    print("| db | patients | clinical events | contestant | median s | cpu s | runs | × fastest | s per 1k patients |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    for db, n, ne, name, m, runs_n, cpu in results:
+        fastest = min(r[4] for r in results if r[0] == db and r[1] == n)
+        print(f"| {db} | {n:,} | {ne:,} | {name} | {m:.3f} | {cpu:.3f} | {runs_n} | {m / fastest:.2f} | "
+              f"{1000 * m / n:.4f} |")
+    print()
+    print("Speed-up of each contestant over the SQL engine, and cost per patient across sizes (max/min):")
+    for db in args.dbs:
+        for name in dict.fromkeys(r[3] for r in results if r[0] == db):
+            per = {r[1]: r[4] for r in results if r[0] == db and r[3] == name}
+            sql = {r[1]: r[4] for r in results if r[0] == db and r[3] == "sql"}
+            ups = ", ".join(f"{n:,}: {sql[n] / per[n]:.1f}×" for n in sorted(per) if n in sql)
+            costs = [per[n] / n for n in per]
+            flat = max(costs) / min(costs) if len(costs) > 1 else 1.0
+            print(f"  {db:<10} {name:<13} vs sql {ups}; cost per patient flat within {flat:.2f}×")
 
 
 if __name__ == "__main__":

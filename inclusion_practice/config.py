@@ -106,6 +106,9 @@ class ReportingSettings(Strict):
     apply_list_size_index: bool = True
     """The contractor population index (list size ÷ national average), as QOF always applies."""
     indicator_set: str = "inclusion-health-les"
+    indicator_engine: Literal["auto", "duckdb", "sql", "memory"] = "auto"
+    """Which engine runs indicator sets: ``auto`` is DuckDB when it is installed and can read
+    the database, else the SQL engine in the database itself."""
     suppress_small_numbers_when_publishing: bool = True
 
 

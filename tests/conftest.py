@@ -116,7 +116,8 @@ def pg_schema() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_pg(url: str) -> None:
+def truncate_pg(url: str) -> None:
+    """Empty every table of the schema ``url`` searches (tests that need a fresh database per example)."""
     engine = create_db_engine(url)
     with engine.begin() as conn:
         tables = conn.execute(
@@ -142,7 +143,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         return f"sqlite:///{target}"
     schema = request.getfixturevalue("pg_schema")
     url = pg_url_for_schema(schema)
-    _truncate_pg(url)
+    truncate_pg(url)
     return url
 
 

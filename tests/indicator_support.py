@@ -8,16 +8,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, update
 
+from inclusion_practice.domain.periods import Period
+from inclusion_practice.indicators.definitions import IndicatorSet
+from inclusion_practice.indicators.duckdb_engine import duckdb_engine
 from inclusion_practice.indicators.records import PatientHistory
+from inclusion_practice.indicators.results import IndicatorTally, PatientOutcome
+from inclusion_practice.indicators.sql_engine import SqlEngine
 from inclusion_practice.storage import tables as t
 
 NOW = dt.datetime(2026, 1, 1, 9, 0)
 BATCH = 5000
+
+
+SQL_RUNNERS = ("sql", "duckdb")
+"""The engines that run the compiled plan: in the database itself, or DuckDB attached to it."""
+
+
+class SqlRunner(Protocol):
+    def run(self, ind_set: IndicatorSet, period: Period) -> dict[str, IndicatorTally]: ...
+
+    def outcomes(self, ind_set: IndicatorSet, indicator_id: str, period: Period) -> list[PatientOutcome]: ...
+
+    def all_outcomes(self, ind_set: IndicatorSet, period: Period) -> dict[str, list[PatientOutcome]]: ...
+
+
+@contextmanager
+def sql_runner(kind: str, conn: Connection, ind_set: IndicatorSet | None = None) -> Iterator[SqlRunner]:
+    """``SqlEngine`` on ``conn``, or a DuckDB engine over the database ``conn`` reads (committed
+    rows only: insert in a transaction of its own first)."""
+    if kind == "sql":
+        yield SqlEngine(conn)
+        return
+    with duckdb_engine(conn, ind_set) as engine:
+        yield engine
 
 
 def _chunks(rows: list[dict[str, Any]], n: int = BATCH) -> Iterable[list[dict[str, Any]]]:

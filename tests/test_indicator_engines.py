@@ -1,5 +1,5 @@
-"""Indicator spec tests as tables: the same cases on the in-memory evaluator, SQL on SQLite and
-SQL on PostgreSQL (the ehrQL pattern). Each row: a patient's data and where the indicator puts
+"""Indicator spec tests as tables: the same cases on the in-memory evaluator, the SQL engine on
+SQLite and on PostgreSQL, and DuckDB over each of them (the ehrQL pattern). Each row: a patient's data and where the indicator puts
 them — ``num`` (numerator), ``exc:<reason>``, ``missing`` or ``out`` (not in the denominator).
 Reference period: financial year 2025/26, so the period end (PPED) is 2026-03-31.
 """
@@ -24,9 +24,8 @@ from inclusion_practice.indicators.records import (
     PatientHistory,
     RegistrationRow,
 )
-from inclusion_practice.indicators.sql_engine import SqlEngine
 from inclusion_practice.storage.database import normalise_url
-from tests.indicator_support import insert_records
+from tests.indicator_support import SQL_RUNNERS, insert_records, sql_runner
 
 D = dt.date
 PERIOD = parse_period("2025/26")
@@ -560,16 +559,18 @@ def test_spec_on_the_in_memory_evaluator(case: Case) -> None:
         assert {o.patient_id: o.events for o in outcomes if o.patient_id in case.events} == case.events
 
 
+@pytest.mark.parametrize("runner", SQL_RUNNERS)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_spec_on_sql(case: Case, db_url: str) -> None:
+def test_spec_on_sql(case: Case, db_url: str, runner: str) -> None:
+    """``sql``: compiled SQL in the database; ``duckdb``: the same plan in DuckDB over it."""
     s = one(case.indicator)
     engine = create_engine(normalise_url(db_url))
     try:
         with engine.begin() as conn:
             insert_records(conn, [p for p, _ in case.rows])
-        with engine.connect() as conn:
-            outcomes = SqlEngine(conn).outcomes(s, s.indicators[0].id, case.period)
-            tallies = SqlEngine(conn).run(s, case.period)
+        with engine.connect() as conn, sql_runner(runner, conn, s) as run:
+            outcomes = run.outcomes(s, s.indicators[0].id, case.period)
+            tallies = run.run(s, case.period)
     finally:
         engine.dispose()
     assert {o.patient_id: _label(o) for o in outcomes} == _expected(case)

@@ -1,7 +1,8 @@
-"""Random small practices: the SQL engine (SQLite) agrees with the in-memory evaluator on every
-shipped indicator, numerator ⊆ denominator and exceptions ∩ numerator = ∅. The practices have
-temporary and immediately-necessary registrations, overlapping and consecutive periods, linked
-records, duplicate entries on one day, language tags in any case and values of spaces only."""
+"""Random small practices: the SQL engine (on SQLite and PostgreSQL) and DuckDB (over each) agree
+with the in-memory evaluator on every shipped indicator, numerator ⊆ denominator and
+exceptions ∩ numerator = ∅. The practices have temporary and immediately-necessary
+registrations, overlapping and consecutive periods, linked records, duplicate entries on one
+day, language tags in any case and values of spaces only."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from inclusion_practice.indicators.records import (
     PatientHistory,
     RegistrationRow,
 )
-from inclusion_practice.indicators.sql_engine import SqlEngine
-from tests.indicator_support import insert_records
+from inclusion_practice.storage.database import normalise_url
+from tests.conftest import truncate_pg
+from tests.indicator_support import SQL_RUNNERS, insert_records, sql_runner
 
 PERIOD = parse_period("2025/26")
 SETS = [load_shipped_set(n) for n in shipped_set_names()]
@@ -103,27 +105,38 @@ def practices(draw: st.DrawFn) -> list[PatientHistory]:
     return out
 
 
+def _fresh(db_url: str, tmp_path: Path, sqlite_template: Path) -> str:
+    """An empty migrated database per example: a new SQLite file, or the PostgreSQL schema emptied."""
+    if db_url.startswith("sqlite"):
+        db = tmp_path / f"{uuid.uuid4().hex}.db"
+        shutil.copy(sqlite_template, db)
+        return f"sqlite:///{db}"
+    truncate_pg(db_url)
+    return db_url
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(records=practices())
-def test_engines_agree_on_random_practices(records: list[PatientHistory], tmp_path: Path, sqlite_template: Path) -> None:
-    db = tmp_path / f"{uuid.uuid4().hex}.db"
-    shutil.copy(sqlite_template, db)
-    engine = create_engine(f"sqlite:///{db}")
+def test_engines_agree_on_random_practices(
+    records: list[PatientHistory], db_url: str, tmp_path: Path, sqlite_template: Path
+) -> None:
+    engine = create_engine(normalise_url(_fresh(db_url, tmp_path, sqlite_template)))
     try:
         with engine.begin() as conn:
             insert_records(conn, records)
-        for s in SETS:
-            with engine.connect() as conn:
-                sql_all = SqlEngine(conn).all_outcomes(s, PERIOD)
-            for ind in s.indicators:
-                mem = memory_engine.evaluate(ind, records, PERIOD, s.codelists)
-                assert sql_all[ind.id] == mem, ind.id
+        mem_all = {s.id: {i.id: memory_engine.evaluate(i, records, PERIOD, s.codelists) for i in s.indicators} for s in SETS}
+        for mem_set in mem_all.values():
+            for iid, mem in mem_set.items():
                 for o in mem:
                     assert not (o.numerator and o.exception), "exceptions ∩ numerator must be empty"
                 denominator = {o.patient_id for o in mem}
-                assert {o.patient_id for o in mem if o.numerator} <= denominator
-            with engine.connect() as conn:
-                tallies = SqlEngine(conn).run(s, PERIOD)
-            assert tallies == memory_engine.run_set(s, records, PERIOD)
+                assert {o.patient_id for o in mem if o.numerator} <= denominator, iid
+        for runner in SQL_RUNNERS:
+            with engine.connect() as conn, sql_runner(runner, conn) as run:
+                for s in SETS:
+                    sql_all = run.all_outcomes(s, PERIOD)
+                    for ind in s.indicators:
+                        assert sql_all[ind.id] == mem_all[s.id][ind.id], (runner, ind.id)
+                    assert run.run(s, PERIOD) == memory_engine.run_set(s, records, PERIOD), runner
     finally:
         engine.dispose()

@@ -108,7 +108,11 @@ def run_cmd(
     set_ref: str | None = typer.Option(None, "--set", help="Set id or TOML file (default: practice's)."),
     fmt: str = typer.Option("table", "--format", help="table | csv | json | fhir"),
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of the screen."),
-    engine: str = typer.Option("sql", "--engine", help="sql | memory (the slow reference evaluator)."),
+    engine: str | None = typer.Option(
+        None, "--engine",
+        help="auto (DuckDB when installed, else sql) | duckdb | sql (in the database) | memory "
+        "(the slow reference evaluator). Default: the practice's reporting.indicator_engine.",
+    ),
     subjects: bool = typer.Option(False, "--subject-list", help="FHIR: list the patients in each population."),
 ) -> None:
     """Run a set for a period: A, B, C, achievement, points and payment per indicator."""

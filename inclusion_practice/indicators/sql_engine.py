@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, select, text
+from sqlalchemy import Connection, Select, Table, case, func, select, text
 
 from inclusion_practice.domain.periods import Period
 from inclusion_practice.domain.qof import Counts
@@ -56,26 +57,8 @@ class SqlEngine:
         inds = [i for i in ind_set.indicators if wanted is None or i.id in wanted]
         with self._session():
             compiled = self._build(ind_set, inds, period)
-            rows, cat_t = compiled.rows, compiled.categories
-            cats: dict[int, list[str]] = {}
-            for pid, cat in self.conn.execute(
-                select(cat_t.c.patient_id, cat_t.c.category).order_by(cat_t.c.patient_id, cat_t.c.category)
-            ):
-                cats.setdefault(pid, []).append(cat)
-            out: dict[str, list[PatientOutcome]] = {i.id: [] for i in inds}
-            for r in self.conn.execute(select(rows).order_by(rows.c.indicator_id, rows.c.patient_id)):
-                out[r.indicator_id].append(
-                    PatientOutcome(
-                        patient_id=r.patient_id,
-                        numerator=bool(r.num),
-                        exception=r.reason,
-                        events=int(r.events or 0),
-                        sex=r.sex,
-                        age_band=r.age_band,
-                        categories=tuple(cats.get(r.patient_id, ())),
-                    )
-                )
-            return out
+            cat_q, rows_q = outcome_queries(compiled)
+            return fold_outcomes(inds, self.conn.execute(cat_q).all(), self.conn.execute(rows_q))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -108,30 +91,81 @@ class SqlEngine:
             self.conn.execute(text(f"ANALYZE {tbl.name}"))
 
     def _tallies(self, compiled: CompiledRun, inds: Sequence[Indicator]) -> dict[str, IndicatorTally]:
-        rows, cat = compiled.rows, compiled.categories
-        exc_count = func.sum(case((rows.c.reason.is_not(None), 1), else_=0))
-        aggs = (func.count(), func.sum(rows.c.num), exc_count, func.sum(rows.c.events))
-        by_sex: dict[str, dict[str, Counts]] = {i.id: {} for i in inds}
-        by_age: dict[str, dict[str, Counts]] = {i.id: {} for i in inds}
-        by_cat: dict[str, dict[str, Counts]] = {i.id: {} for i in inds}
-        totals: dict[str, Counts] = {i.id: Counts() for i in inds}
-        for r in self.conn.execute(
-            select(rows.c.indicator_id, rows.c.sex, rows.c.age_band, *aggs).group_by(
-                rows.c.indicator_id, rows.c.sex, rows.c.age_band
+        strata_q, cat_q = tally_queries(compiled)
+        return fold_tallies(inds, self.conn.execute(strata_q).all(), self.conn.execute(cat_q))
+
+
+# ---------------------------------------------------------------------- shared with other runners
+# The DuckDB engine runs the same compiled plan elsewhere; it reads the answers with these.
+
+
+def tally_queries(compiled: CompiledRun) -> tuple[Select[Any], Select[Any]]:
+    """The two GROUP BYs over ``ip_rows``: by (indicator, sex, age band) and by (indicator, category).
+
+    Each row: the group keys, then count, numerator sum, exception count, events sum.
+    """
+    rows, cat = compiled.rows, compiled.categories
+    exc_count = func.sum(case((rows.c.reason.is_not(None), 1), else_=0))
+    aggs = (func.count(), func.sum(rows.c.num), exc_count, func.sum(rows.c.events))
+    strata = select(rows.c.indicator_id, rows.c.sex, rows.c.age_band, *aggs).group_by(
+        rows.c.indicator_id, rows.c.sex, rows.c.age_band
+    )
+    by_cat = (
+        select(rows.c.indicator_id, cat.c.category, *aggs)
+        .select_from(rows.join(cat, cat.c.patient_id == rows.c.patient_id))
+        .group_by(rows.c.indicator_id, cat.c.category)
+    )
+    return strata, by_cat
+
+
+def fold_tallies(
+    inds: Sequence[Indicator], strata: Iterable[Sequence[Any]], by_category: Iterable[Sequence[Any]]
+) -> dict[str, IndicatorTally]:
+    """Tallies from the rows of :func:`tally_queries` (totals are the sum of the strata)."""
+    by_sex: dict[str, dict[str, Counts]] = {i.id: {} for i in inds}
+    by_age: dict[str, dict[str, Counts]] = {i.id: {} for i in inds}
+    by_cat: dict[str, dict[str, Counts]] = {i.id: {} for i in inds}
+    totals: dict[str, Counts] = {i.id: Counts() for i in inds}
+    for r in strata:
+        c = Counts(int(r[4] or 0), int(r[3]), int(r[5] or 0), int(r[6] or 0))
+        iid = r[0]
+        totals[iid] = totals[iid] + c
+        by_sex[iid][r[1]] = by_sex[iid].get(r[1], Counts()) + c
+        by_age[iid][r[2]] = by_age[iid].get(r[2], Counts()) + c
+    for r in by_category:
+        by_cat[r[0]][r[1]] = Counts(int(r[3] or 0), int(r[2]), int(r[4] or 0), int(r[5] or 0))
+    return {
+        i.id: IndicatorTally(i.id, totals[i.id], by_sex[i.id], by_age[i.id], by_cat[i.id])
+        for i in inds
+    }
+
+
+def outcome_queries(compiled: CompiledRun) -> tuple[Select[Any], Select[Any]]:
+    """Every registered patient's active categories, and every ``ip_rows`` row, both in order."""
+    rows, cat_t = compiled.rows, compiled.categories
+    cats = select(cat_t.c.patient_id, cat_t.c.category).order_by(cat_t.c.patient_id, cat_t.c.category)
+    return cats, select(rows).order_by(rows.c.indicator_id, rows.c.patient_id)
+
+
+def fold_outcomes(
+    inds: Sequence[Indicator], categories: Iterable[Sequence[Any]], rows: Iterable[Sequence[Any]]
+) -> dict[str, list[PatientOutcome]]:
+    """Per-patient outcomes from the rows of :func:`outcome_queries`."""
+    cats: dict[int, list[str]] = {}
+    for pid, cat in categories:
+        cats.setdefault(pid, []).append(cat)
+    out: dict[str, list[PatientOutcome]] = {i.id: [] for i in inds}
+    # ip_rows columns: indicator_id, patient_id, num, reason, events, sex, age_band
+    for iid, pid, num, reason, events, sex, age_band in rows:
+        out[iid].append(
+            PatientOutcome(
+                patient_id=pid,
+                numerator=bool(num),
+                exception=reason,
+                events=int(events or 0),
+                sex=sex,
+                age_band=age_band,
+                categories=tuple(cats.get(pid, ())),
             )
-        ):
-            c = Counts(int(r[4] or 0), int(r[3]), int(r[5] or 0), int(r[6] or 0))
-            iid = r[0]
-            totals[iid] = totals[iid] + c
-            by_sex[iid][r[1]] = by_sex[iid].get(r[1], Counts()) + c
-            by_age[iid][r[2]] = by_age[iid].get(r[2], Counts()) + c
-        for r in self.conn.execute(
-            select(rows.c.indicator_id, cat.c.category, *aggs)
-            .select_from(rows.join(cat, cat.c.patient_id == rows.c.patient_id))
-            .group_by(rows.c.indicator_id, cat.c.category)
-        ):
-            by_cat[r[0]][r[1]] = Counts(int(r[3] or 0), int(r[2]), int(r[4] or 0), int(r[5] or 0))
-        return {
-            i.id: IndicatorTally(i.id, totals[i.id], by_sex[i.id], by_age[i.id], by_cat[i.id])
-            for i in inds
-        }
+        )
+    return out

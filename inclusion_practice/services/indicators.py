@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import or_
+from sqlalchemy import Connection, or_
 from sqlmodel import col, select
 
 from inclusion_practice.clock import Clock
@@ -42,6 +42,7 @@ from inclusion_practice.indicators.definitions import (
     load_shipped_set,
     shipped_set_names,
 )
+from inclusion_practice.indicators.duckdb_engine import duckdb_engine
 from inclusion_practice.indicators.memory_engine import Step
 from inclusion_practice.indicators.records import FlagRow, merge_linked
 from inclusion_practice.indicators.results import EXCEPTION_REASONS, IndicatorTally, PatientOutcome
@@ -51,10 +52,12 @@ from inclusion_practice.services.access import require
 from inclusion_practice.services.access_log import logged_read
 from inclusion_practice.storage.active import active_on
 from inclusion_practice.storage.database import Database
+from inclusion_practice.storage.duckdb_source import duckdb_problem
 from inclusion_practice.storage.tables import Flag, Patient
 from inclusion_practice.storage.visibility import flag_category_visible
 
-ENGINES = ("sql", "memory")
+ENGINES = ("auto", "duckdb", "sql", "memory")
+"""``auto``: DuckDB when it is installed and can read the database, else ``sql``."""
 
 
 @dataclass(frozen=True)
@@ -225,15 +228,18 @@ class IndicatorService:
         actor: Actor | None,
         period: Period | str,
         set_ref: str | None = None,
-        engine: str = "sql",
+        engine: str | None = None,
     ) -> SetResult:
+        """Run a set; ``engine`` as in :data:`ENGINES` (default: the practice's configured one)."""
         role = require(actor, Permission.RUN_INDICATORS)
         per = self._period(period)
-        if engine not in ENGINES:
-            raise InvalidInput("engine", f"{engine!r}: use one of {', '.join(ENGINES)}")
+        engine = self.engine(engine)
         ind_set = self.load_set(set_ref)
         with self._db.connection() as conn:
-            if engine == "sql":
+            if engine == "duckdb":
+                with duckdb_engine(conn, ind_set) as duck:
+                    tallies = duck.run(ind_set, per)
+            elif engine == "sql":
                 tallies = SqlEngine(conn).run(ind_set, per)
             else:
                 tallies = memory_engine.run_set(ind_set, load_records(conn), per)
@@ -270,6 +276,27 @@ class IndicatorService:
             national_average_list_size=rep.national_average_list_size,
             apply_cpi=rep.apply_list_size_index,
         )
+
+    def engine(self, requested: str | None = None) -> str:
+        """The engine a run uses: ``requested`` or the configured one, with ``auto`` resolved."""
+        name = requested or self._config.reporting.indicator_engine
+        if name not in ENGINES:
+            raise InvalidInput("engine", f"{name!r}: use one of {', '.join(ENGINES)}")
+        if name in ("auto", "duckdb"):
+            problem = duckdb_problem(self._db.url)
+            if problem is None:
+                return "duckdb"
+            if name == "duckdb":
+                raise InvalidInput("engine", f"duckdb cannot run here: {problem}")
+            return "sql"
+        return name
+
+    def _outcomes(self, conn: Connection, ind_set: IndicatorSet, indicator_id: str, per: Period) -> list[PatientOutcome]:
+        """One indicator's per-patient outcomes, from DuckDB when the practice's engine is it."""
+        if self.engine() == "duckdb":
+            with duckdb_engine(conn, ind_set) as duck:
+                return duck.outcomes(ind_set, indicator_id, per)
+        return SqlEngine(conn).outcomes(ind_set, indicator_id, per)
 
     @staticmethod
     def _result(
@@ -310,7 +337,7 @@ class IndicatorService:
         ind_set, ind = self._find(indicator_id, set_ref)
         restricted = self._hidden(role)
         with self._db.connection() as conn:
-            everyone = SqlEngine(conn).outcomes(ind_set, ind.id, per)
+            everyone = self._outcomes(conn, ind_set, ind.id, per)
             outcomes = self._visible(role, ind, everyone, per.end)
             names = patient_names(conn, [o.patient_id for o in outcomes])
             missing_ids = [o.patient_id for o in outcomes if o.missing]
@@ -346,7 +373,7 @@ class IndicatorService:
         ind_set, ind = self._find(indicator_id, set_ref)
         per = self._period(period)
         with self._db.connection() as conn:
-            return self._visible(role, ind, SqlEngine(conn).outcomes(ind_set, ind.id, per), per.end)
+            return self._visible(role, ind, self._outcomes(conn, ind_set, ind.id, per), per.end)
 
     @logged_read("indicators.explain", lambda explanation, _a: [explanation.patient_id])
     def explain(
