@@ -67,7 +67,7 @@ from inclusion_practice.indicators.definitions import (
     Window,
 )
 from inclusion_practice.storage.active import active_on
-from inclusion_practice.storage.indicator_source import IndicatorSource
+from inclusion_practice.storage.indicator_source import READS, IndicatorSource
 
 _EPOCH = dt.date(2000, 1, 1)
 _EPOCH_JULIAN = 2451544  # int(julianday('2000-01-01'))
@@ -232,7 +232,9 @@ class _Compiler:
         assert self._link is not None
         link = self._link.alias(f"{name}_link")
         cols: list[Any] = [func.coalesce(link.c.person_id, table.c.patient_id).label("patient_id")]
-        cols += [c for c in table.c if c.name != "patient_id"]
+        # Only the columns of the read contract: a view over another engine has no others.
+        wanted = READS.get(table.name, frozenset(c.name for c in table.c))
+        cols += [c for c in table.c if c.name != "patient_id" and c.name in wanted]
         return (
             select(*cols)
             .select_from(table.outerjoin(link, link.c.patient_id == table.c.patient_id))

@@ -35,7 +35,7 @@ READS: Mapping[str, frozenset[str]] = {
         }
     ),
     # ``planned_end`` matters: ``active_on`` applies it when the table has it.
-    "registration": frozenset({"patient_id", "start_date", "end_date", "planned_end", "kind"}),
+    "registration": frozenset({"id", "patient_id", "start_date", "end_date", "planned_end", "kind"}),
     "flag": frozenset({"patient_id", "category", "subcategory", "start_date", "end_date"}),
     "clinical_event": frozenset({"patient_id", "code", "event_date", "value"}),
     "invitation": frozenset({"patient_id", "topic", "sent_on"}),
