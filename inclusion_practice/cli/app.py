@@ -157,7 +157,7 @@ def _root(
 
 
 def version_text() -> str:
-    """``inclusion-practice 0.1.0 (schema 0006)``: the package and the schema it expects."""
+    """``inclusion-practice 0.1.0 (schema 0008)``: the package and the schema it expects."""
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as package_version
 
