@@ -271,6 +271,7 @@ class ClinicalEntry:
     display: str
     date: dt.date
     value: float | None = None
+    unit: str | None = None
     status: str | None = None
     dose: int | None = None
     """Dose number in a course (hepatitis B 1, 2, 3), where the code says it."""
@@ -368,7 +369,8 @@ def entry_text(e: ClinicalEntry) -> str:
     dose = f" (dose {e.dose})" if e.dose else ""
     value = ""
     if e.value is not None:
-        value = f": {int(e.value) if float(e.value).is_integer() else e.value}"
+        number = int(e.value) if float(e.value).is_integer() else e.value
+        value = f": {number}" + (f" {e.unit}" if e.unit else "")
     return f"{e.display}{dose}{value}, {when}"
 
 
@@ -565,3 +567,118 @@ def other_names(own: tuple[str, str], linked: Collection[tuple[str, str]]) -> tu
         if name.casefold() != mine:
             seen.setdefault(name.casefold(), name)
     return tuple(sorted(seen.values()))
+
+
+# ------------------------------------------------------------------- vaccinations as recorded
+
+IMMUNIZATION_CODELISTS: tuple[str, ...] = ("hepb_vaccination", "flu_vaccination")
+"""Code lists whose (procedure) codes mean a vaccination given: shown as vaccinations."""
+SCREENING_CODELISTS: tuple[str, ...] = ("hepb_test", "hepc_test", "hiv_test", "tb_screen")
+"""Code lists of tests and screening: shown under tests and screening, with their dates."""
+RESTRICTED_CODELISTS: tuple[str, ...] = ("drug_review",)
+"""Code lists whose codes imply a restricted category (a drug-use review implies substance
+use): never on a portable record, whatever resource they arrive as."""
+
+VACCINE_DOSES: dict[str, int] = {
+    "170370000": 1, "170371001": 2, "170372008": 3,
+    "170434002": 1, "170435001": 2, "170436000": 3,
+}
+"""Dose in the course, from the hepatitis B (and A+B) vaccination procedure terms
+("First/Second/Third hepatitis B vaccination"; hepb_vaccination code list)."""
+
+HEPATITIS_B_VACCINE = ("836374004", "Hepatitis B virus antigen-containing vaccine product")
+HEPATITIS_AB_VACCINE = ("871803007", "Hepatitis A and Hepatitis B virus antigens only vaccine "
+                                     "product")
+INFLUENZA_VACCINE = ("1181000221105", "Influenza virus antigen only vaccine product")
+VACCINE_PRODUCT_FOR: dict[str, tuple[str, str]] = {
+    **{c: HEPATITIS_B_VACCINE for c in ("16584000", "170370000", "170371001", "170372008",
+                                        "170373003")},
+    **{c: HEPATITIS_AB_VACCINE for c in ("312868009", "170434002", "170435001", "170436000",
+                                         "170437009")},
+    "822851000000102": INFLUENZA_VACCINE,
+}
+"""A vaccination recorded as a procedure → the vaccine product an Immunization's vaccineCode
+names (SNOMED International IPS free set, vaccines value set: HL7/fhir-ips
+``VaccinesSnomedCtIpsFreeSet.fsh``)."""
+
+
+# ------------------------------------------------------------------------ stored as printed
+
+
+def summary_to_json(s: PortableSummary) -> dict[str, object]:
+    """The summary as plain JSON (what a print stores, so a reprint shows the same)."""
+    p = s.practice
+    return {
+        "patient_id": s.patient_id, "given_name": s.given_name, "family_name": s.family_name,
+        "title": s.title, "date_of_birth": s.date_of_birth.isoformat(),
+        "dob_estimated": s.dob_estimated, "sex": s.sex, "nhs_number": s.nhs_number,
+        "practice": {"name": p.name, "ods_code": p.ods_code, "phone": p.phone,
+                     "address_lines": list(p.address_lines), "postcode": p.postcode,
+                     "registered": p.registered,
+                     "registered_until": p.registered_until.isoformat()
+                     if p.registered_until else None},
+        "sections": [x.value for x in ALL_SECTIONS if x in s.sections],
+        "printed_at": s.printed_at.isoformat(),
+        "consent_recorded_on": s.consent_recorded_on.isoformat()
+        if s.consent_recorded_on else None,
+        "other_names": list(s.other_names), "contact_lines": list(s.contact_lines),
+        "communication_lines": list(s.communication_lines), "language": s.language,
+        "language_name": s.language_name, "interpreter_needed": s.interpreter_needed,
+        "entries": [{"kind": e.kind.value, "code": e.code, "display": e.display,
+                     "date": e.date.isoformat(), "value": e.value, "unit": e.unit,
+                     "status": e.status, "dose": e.dose} for e in s.entries],
+        "left_out": list(s.left_out),
+    }
+
+
+def _day(text: object) -> dt.date:
+    return dt.date.fromisoformat(str(text))
+
+
+def summary_from_json(d: dict[str, object]) -> PortableSummary:
+    """A stored summary back (the inverse of :func:`summary_to_json`)."""
+    p = d["practice"]
+    assert isinstance(p, dict)
+    entries = d.get("entries") or []
+    assert isinstance(entries, list)
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = d.get(key) or []
+        assert isinstance(value, list)
+        return tuple(str(v) for v in value)
+
+    consent = d.get("consent_recorded_on")
+    return PortableSummary(
+        patient_id=int(str(d["patient_id"])), given_name=str(d["given_name"]),
+        family_name=str(d["family_name"]),
+        title=str(d["title"]) if d.get("title") is not None else None,
+        date_of_birth=_day(d["date_of_birth"]), dob_estimated=bool(d["dob_estimated"]),
+        sex=str(d["sex"]),
+        nhs_number=str(d["nhs_number"]) if d.get("nhs_number") is not None else None,
+        practice=PracticeContact(
+            name=str(p["name"]), ods_code=str(p["ods_code"]), phone=str(p["phone"]),
+            address_lines=tuple(str(x) for x in p["address_lines"]), postcode=str(p["postcode"]),
+            registered=bool(p["registered"]),
+            registered_until=_day(p["registered_until"]) if p.get("registered_until") else None,
+        ),
+        sections=frozenset(Section(str(x)) for x in strings("sections")),
+        printed_at=dt.datetime.fromisoformat(str(d["printed_at"])),
+        consent_recorded_on=_day(consent) if consent else None,
+        other_names=strings("other_names"), contact_lines=strings("contact_lines"),
+        communication_lines=strings("communication_lines"),
+        language=str(d["language"]) if d.get("language") is not None else None,
+        language_name=str(d["language_name"]) if d.get("language_name") is not None else None,
+        interpreter_needed=bool(d.get("interpreter_needed")),
+        entries=tuple(
+            ClinicalEntry(
+                kind=EntryKind(str(e["kind"])), code=str(e["code"]), display=str(e["display"]),
+                date=_day(e["date"]),
+                value=float(e["value"]) if e.get("value") is not None else None,
+                unit=str(e["unit"]) if e.get("unit") is not None else None,
+                status=str(e["status"]) if e.get("status") is not None else None,
+                dose=int(e["dose"]) if e.get("dose") is not None else None,
+            )
+            for e in entries if isinstance(e, dict)
+        ),
+        left_out=strings("left_out"),
+    )
