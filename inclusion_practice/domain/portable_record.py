@@ -321,6 +321,8 @@ class PortableSummary:
     other_names: tuple[str, ...] = ()
     contact_lines: tuple[str, ...] = ()
     communication_lines: tuple[str, ...] = ()
+    communication_easy: tuple[str, ...] = ()
+    """The same needs in the first person, for the easy-read layout."""
     language: str | None = None
     """BCP-47 tag of the main language, when communication is chosen."""
     language_name: str | None = None
@@ -391,9 +393,9 @@ class QrLimit:
     """Printed width; with the 4-module quiet zone each module is at least 0.4 mm."""
 
 
-DOCUMENT_QR = QrLimit("summary page", "L", 40, 2953, 95.0)
+DOCUMENT_QR = QrLimit("summary page", "L", 40, 2953, 80.0)
 """The A4 summary's QR: the compact IPS FHIR document (no narrative), up to QR version 40 at
-error correction L (2,953 bytes), printed 95 mm wide (0.51 mm modules)."""
+error correction L (2,953 bytes), printed 80 mm wide (0.43 mm modules at version 40)."""
 CARD_QR = QrLimit("wallet card", "M", 20, 666, 44.0)
 """The wallet card's QR: the essentials as plain text any phone shows without an app or a
 network, up to version 20 at error correction M (666 bytes), printed 44 mm wide (0.42 mm)."""
@@ -622,7 +624,8 @@ def summary_to_json(s: PortableSummary) -> dict[str, object]:
         "consent_recorded_on": s.consent_recorded_on.isoformat()
         if s.consent_recorded_on else None,
         "other_names": list(s.other_names), "contact_lines": list(s.contact_lines),
-        "communication_lines": list(s.communication_lines), "language": s.language,
+        "communication_lines": list(s.communication_lines),
+        "communication_easy": list(s.communication_easy), "language": s.language,
         "language_name": s.language_name, "interpreter_needed": s.interpreter_needed,
         "entries": [{"kind": e.kind.value, "code": e.code, "display": e.display,
                      "date": e.date.isoformat(), "value": e.value, "unit": e.unit,
@@ -666,6 +669,7 @@ def summary_from_json(d: dict[str, object]) -> PortableSummary:
         consent_recorded_on=_day(consent) if consent else None,
         other_names=strings("other_names"), contact_lines=strings("contact_lines"),
         communication_lines=strings("communication_lines"),
+        communication_easy=strings("communication_easy"),
         language=str(d["language"]) if d.get("language") is not None else None,
         language_name=str(d["language_name"]) if d.get("language_name") is not None else None,
         interpreter_needed=bool(d.get("interpreter_needed")),

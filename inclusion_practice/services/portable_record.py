@@ -297,9 +297,11 @@ class PortableRecordService:
         comm = record.communication
         lang_name = language_name(comm.main_language) if comm.main_language else None
         communication: tuple[str, ...] = ()
+        easy: tuple[str, ...] = ()
         if Section.COMMUNICATION in sections:
-            needs = load_needs(s, patient_id, today).for_front_desk()
-            communication = tuple(communication_lines(_needs_facts(needs), lang_name))
+            facts = _needs_facts(load_needs(s, patient_id, today).for_front_desk())
+            communication = tuple(communication_lines(facts, lang_name))
+            easy = tuple(communication_lines(facts, lang_name, easy_read=True))
         entries = self._entries(s, patient_id, sections, left_out)
         with_comm = Section.COMMUNICATION in sections
         return PortableSummary(
@@ -308,7 +310,7 @@ class PortableRecordService:
             dob_estimated=record.dob_estimated, sex=record.sex.value,
             nhs_number=record.nhs_number, practice=practice, sections=sections,
             printed_at=self._clock.now(), consent_recorded_on=consent_on, other_names=names,
-            contact_lines=contact, communication_lines=communication,
+            contact_lines=contact, communication_lines=communication, communication_easy=easy,
             language=comm.main_language if with_comm else None,
             language_name=lang_name if with_comm else None,
             interpreter_needed=comm.interpreter_needed if with_comm else False,
