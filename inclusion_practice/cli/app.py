@@ -206,6 +206,7 @@ def _register_subcommands() -> None:
     app.add_typer(interpreters_cli.app, name="interpreters", help="Interpreters to book or cancel.")
     app.add_typer(dna_cli.app, name="dna", help="DNA worklist, outcomes and explanations.")
     from inclusion_practice.cli import patient as patient_cli
+    from inclusion_practice.cli import portable as _portable_cli  # noqa: F401 (patient summary)
     from inclusion_practice.cli import registration as registration_cli
 
     app.add_typer(patient_cli.app, name="patient", help="Register, find, show; flags and needs.")
