@@ -581,27 +581,13 @@ RESTRICTED_CODELISTS: tuple[str, ...] = ("drug_review",)
 """Code lists whose codes imply a restricted category (a drug-use review implies substance
 use): never on a portable record, whatever resource they arrive as."""
 
-VACCINE_DOSES: dict[str, int] = {
-    "170370000": 1, "170371001": 2, "170372008": 3,
-    "170434002": 1, "170435001": 2, "170436000": 3,
-}
-"""Dose in the course, from the hepatitis B (and A+B) vaccination procedure terms
-("First/Second/Third hepatitis B vaccination"; hepb_vaccination code list)."""
+_DOSE_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
-HEPATITIS_B_VACCINE = ("836374004", "Hepatitis B virus antigen-containing vaccine product")
-HEPATITIS_AB_VACCINE = ("871803007", "Hepatitis A and Hepatitis B virus antigens only vaccine "
-                                     "product")
-INFLUENZA_VACCINE = ("1181000221105", "Influenza virus antigen only vaccine product")
-VACCINE_PRODUCT_FOR: dict[str, tuple[str, str]] = {
-    **{c: HEPATITIS_B_VACCINE for c in ("16584000", "170370000", "170371001", "170372008",
-                                        "170373003")},
-    **{c: HEPATITIS_AB_VACCINE for c in ("312868009", "170434002", "170435001", "170436000",
-                                         "170437009")},
-    "822851000000102": INFLUENZA_VACCINE,
-}
-"""A vaccination recorded as a procedure → the vaccine product an Immunization's vaccineCode
-names (SNOMED International IPS free set, vaccines value set: HL7/fhir-ips
-``VaccinesSnomedCtIpsFreeSet.fsh``)."""
+
+def dose_from_term(term: str | None) -> int | None:
+    """The dose in a course from a vaccination's term ("Second hepatitis B vaccination" → 2)."""
+    first = (term or "").split(" ", 1)[0].lower()
+    return _DOSE_WORDS.get(first)
 
 
 # ------------------------------------------------------------------------ stored as printed

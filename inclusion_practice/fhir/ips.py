@@ -30,7 +30,6 @@ from inclusion_practice.domain.portable_record import (
     IPS_SECTIONS,
     PATIENT_SUMMARY_LOINC,
     SECTION_LABELS,
-    VACCINE_PRODUCT_FOR,
     ClinicalEntry,
     EntryKind,
     Payload,
@@ -56,6 +55,22 @@ CS_CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-categor
 CS_ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 EXT_BIRTH_DATE_ESTIMATED = f"{urls.OUR_SD}/Extension-BirthDateEstimated"
 LONDON = ZoneInfo("Europe/London")
+
+HEPATITIS_B_VACCINE = ("836374004", "Hepatitis B virus antigen-containing vaccine product")
+HEPATITIS_AB_VACCINE = ("871803007", "Hepatitis A and Hepatitis B virus antigens only vaccine "
+                                     "product")
+INFLUENZA_VACCINE = ("1181000221105", "Influenza virus antigen only vaccine product")
+VACCINE_PRODUCT_FOR: dict[str, tuple[str, str]] = {
+    **{c: HEPATITIS_B_VACCINE for c in ("16584000", "170370000", "170371001", "170372008",
+                                        "170373003")},
+    **{c: HEPATITIS_AB_VACCINE for c in ("312868009", "170434002", "170435001", "170436000",
+                                         "170437009")},
+    "822851000000102": INFLUENZA_VACCINE,
+}
+"""A vaccination recorded as a procedure (the hepb_vaccination and flu_vaccination code lists)
+→ the vaccine product an Immunization's ``vaccineCode`` names. The products are in SNOMED
+International's IPS free set, vaccines value set (HL7/fhir-ips ``VaccinesSnomedCtIpsFreeSet``);
+the recorded term stays as ``vaccineCode.text`` and the dose as ``protocolApplied``."""
 
 _CONDITION_STATUSES = frozenset({"active", "recurrence", "relapse", "inactive", "remission",
                                  "resolved"})

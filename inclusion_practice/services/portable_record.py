@@ -34,7 +34,6 @@ from inclusion_practice.domain.portable_record import (
     IMMUNIZATION_CODELISTS,
     RESTRICTED_CODELISTS,
     SCREENING_CODELISTS,
-    VACCINE_DOSES,
     ClinicalEntry,
     ConsentFact,
     ConsentRequired,
@@ -45,6 +44,7 @@ from inclusion_practice.domain.portable_record import (
     PracticeContact,
     Section,
     communication_lines,
+    dose_from_term,
     other_names,
     require_consent,
     restricted_codes,
@@ -371,7 +371,8 @@ class PortableRecordService:
             entry = ClinicalEntry(
                 kind=kind, code=r.code, display=r.display or terms.get(r.code) or r.code,
                 date=r.event_date, value=r.value, unit=r.unit, status=r.status,
-                dose=VACCINE_DOSES.get(r.code) if kind is EntryKind.IMMUNIZATION else None,
+                dose=dose_from_term(terms.get(r.code)) if kind is EntryKind.IMMUNIZATION
+                else None,
             )
             if entry.section not in sections:
                 continue
