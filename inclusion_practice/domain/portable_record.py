@@ -164,8 +164,7 @@ CONSENT_WITHDRAWN_CODE = f"{LOCAL_PREFIX}portable-record-consent-withdrawn"
 
 NEVER_INCLUDED: tuple[str, ...] = (
     "inclusion-health flags of any category, and their categories or labels",
-    "coded entries whose concept means a restricted category (sex work, substance use, "
-    "domestic abuse refuge, modern slavery, and practice categories marked restricted)",
+    "coded entries whose concept means a restricted inclusion-health category, or implies one",
     "the reasons behind flexible handling of missed appointments, and missed-appointment history",
     "the usual residence address (a lost card must not say where someone sleeps)",
     "free-text adjustment details (bespoke adjustments): free text is never printed",

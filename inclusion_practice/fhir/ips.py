@@ -116,17 +116,19 @@ def _patient(s: PortableSummary, org: str, *, compact: bool) -> Json:
         name["use"] = "official"
         if s.title:
             name["prefix"] = [s.title]
+    # An estimated date of birth is 1 January of the estimated year: compact says just the
+    # year (a FHIR date may be a year), the full document keeps the date and marks it estimated.
+    born = str(s.date_of_birth.year) if compact and s.dob_estimated else s.date_of_birth.isoformat()
     res: Json = {"resourceType": "Patient", "name": [name, *({"text": n} for n in s.other_names)],
-                 "gender": s.sex, "birthDate": s.date_of_birth.isoformat()}
+                 "gender": s.sex, "birthDate": born}
     if s.nhs_number:
         res["identifier"] = [{"system": urls.NHS_NUMBER_SYSTEM, "value": s.nhs_number}]
-    if s.dob_estimated:
+    if s.dob_estimated and not compact:
         res["_birthDate"] = {"extension": [{"url": EXT_BIRTH_DATE_ESTIMATED,
                                             "valueBoolean": True}]}
     if s.language:
-        res["communication"] = [{"language": {"coding": [_coding(urls.BCP47, s.language,
-                                                                 s.language_name)]},
-                                 "preferred": True}]
+        res["communication"] = [{"language": {"coding": [_coding(
+            urls.BCP47, s.language, None if compact else s.language_name)]}, "preferred": True}]
         res["extension"] = [{"url": urls.EXT_INTERPRETER_REQUIRED,
                              "valueBoolean": s.interpreter_needed}]
     if s.practice.registered and not compact:
@@ -134,25 +136,23 @@ def _patient(s: PortableSummary, org: str, *, compact: bool) -> Json:
     return res
 
 
-def _organization(s: PortableSummary, *, compact: bool) -> Json:
+def _organization(s: PortableSummary) -> Json:
     p = s.practice
-    res: Json = {"resourceType": "Organization",
-                 "identifier": [{"system": ODS_SYSTEM, "value": p.ods_code}],
-                 "name": p.name, "telecom": [{"system": "phone", "value": p.phone}]}
-    if not compact:
-        res["address"] = [{"line": list(p.address_lines), "postalCode": p.postcode}]
-    return res
+    return {"resourceType": "Organization",
+            "identifier": [{"system": ODS_SYSTEM, "value": p.ods_code}],
+            "name": p.name, "telecom": [{"system": "phone", "value": p.phone}],
+            "address": [{"line": list(p.address_lines), "postalCode": p.postcode}]}
 
 
 def _entry_resource(e: ClinicalEntry, patient: str, *, compact: bool) -> Json:
     code = _concept(e.code, e.display)
     day = e.date.isoformat()
     if e.kind is EntryKind.CONDITION:
-        status = e.status if e.status in _CONDITION_STATUSES else "active"
-        res: Json = {"resourceType": "Condition",
-                     "clinicalStatus": {"coding": [_coding(CS_CONDITION_CLINICAL, status)]},
-                     "code": code, "subject": {"reference": patient}, "recordedDate": day}
-        if not compact:
+        res: Json = {"resourceType": "Condition", "code": code,
+                     "subject": {"reference": patient}, "recordedDate": day}
+        if not compact:  # compact: only current problems are carried, so the status is implied
+            status = e.status if e.status in _CONDITION_STATUSES else "active"
+            res["clinicalStatus"] = {"coding": [_coding(CS_CONDITION_CLINICAL, status)]}
             res["category"] = [{"coding": [_coding(CS_CONDITION_CATEGORY, "problem-list-item")]}]
         return res
     if e.kind is EntryKind.ALLERGY:
@@ -198,10 +198,15 @@ def ips_document(
     chosen = chosen & summary.sections
     ids = _Ids(summary, summary.practice.ods_code)
     patient, org, composition = ids("patient"), ids("organization"), ids("composition")
-    entries: list[tuple[str, Json]] = [
-        (patient, _patient(summary, org, compact=compact)),
-        (org, _organization(summary, compact=compact)),
-    ]
+    entries: list[tuple[str, Json]] = [(patient, _patient(summary, org, compact=compact))]
+    if compact:  # the practice as a logical reference: its ODS code, name and phone
+        p = summary.practice
+        author: Json = {"identifier": {"system": ODS_SYSTEM, "value": p.ods_code},
+                        "display": f"{'Former GP practice: ' if not p.registered else ''}"
+                                   f"{p.name}, tel. {p.phone}"}
+    else:
+        entries.append((org, _organization(summary)))
+        author = {"reference": org}
     comp_sections: list[Json] = []
     if not compact:
         about = [check_line(summary),
@@ -236,7 +241,8 @@ def ips_document(
         else:
             reason = ("withheld", "Information Withheld") if section not in chosen else (
                 "unavailable", "Unavailable")
-            block["emptyReason"] = {"coding": [_coding(CS_LIST_EMPTY_REASON, *reason)]}
+            block["emptyReason"] = {"coding": [_coding(CS_LIST_EMPTY_REASON, reason[0],
+                                                       None if compact else reason[1])]}
         if not compact:
             words = [entry_text(e) for e in items] or [
                 "The patient chose not to carry this section." if section not in chosen
@@ -245,9 +251,11 @@ def ips_document(
         comp_sections.append(block)
     comp: Json = {
         "resourceType": "Composition", "status": "final",
-        "type": {"coding": [_coding(LOINC, *PATIENT_SUMMARY_LOINC)]},
-        "subject": {"reference": patient}, "date": _instant(summary.printed_at),
-        "author": [{"reference": org}],
+        "type": {"coding": [_coding(LOINC, PATIENT_SUMMARY_LOINC[0],
+                                    None if compact else PATIENT_SUMMARY_LOINC[1])]},
+        "subject": {"reference": patient},
+        "date": summary.printed_at.date().isoformat() if compact else _instant(summary.printed_at),
+        "author": [author],
         "title": "Patient-held health record" if compact else "International Patient Summary",
         "section": comp_sections,
     }
@@ -279,11 +287,14 @@ def qr_payloads(summary: PortableSummary) -> list[Payload]:
                  "interpreter need are in Patient)")
     essentials = dumps(ips_document(summary, compact=True, sections=(
         Section.IDENTITY, Section.PRACTICE, Section.COMMUNICATION, *IPS_REQUIRED)))
+    plain = essentials_text(summary, DOCUMENT_QR)
     return [
         Payload(PayloadKind.FHIR_DOCUMENT, full, (narrative,)),
         Payload(PayloadKind.FHIR_ESSENTIALS, essentials,
                 (narrative, *(f"{d} (no room in the QR code)" for d in dropped))),
-        essentials_text(summary, DOCUMENT_QR),
+        Payload(plain.kind, plain.data, (
+            f"the FHIR document: {len(essentials):,} bytes even with only the essential "
+            f"sections, more than {DOCUMENT_QR.max_bytes:,}", *plain.left_out)),
     ]
 
 
