@@ -237,7 +237,7 @@ def test_the_patient_chooses_the_sections_and_the_rest_are_withheld(
     for hidden in ("Asthma", "Salbutamol", "Tigrinya", "Jo Bloggs", "Hepatitis C"):
         assert hidden not in words, hidden
     assert "by the patient's choice" in words
-    _, path = write_fhir(ip, clinician, patient, tmp_path / "summary.json"), None
+    write_fhir(ip, clinician, patient, tmp_path / "summary.json")
     doc = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     _valid_document(doc)
     sections = {s["code"]["coding"][0]["code"]: s for s in doc["entry"][0]["resource"]["section"]
