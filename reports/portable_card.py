@@ -232,6 +232,7 @@ class _Page:
         self.page += 1
         self.y = PAGE_H - MARGIN
         self.beside_until = 0.0
+        self.beside_width = 0.0  # the QR code is on the first page only
 
     def need(self, height: float) -> None:
         if self.y - height < 16 * mm:
@@ -591,7 +592,8 @@ def _draw_card(c: Canvas, s: PortableSummary, st: Style, card_payload: Payload,
     y2 = y1 - h
     c.setFillColor(DARK)
     help_lines: list[tuple[str, str, float]] = [(f.bold, "How to help me", body * 1.1)]
-    help_lines += [(f.regular, f"• {line}", body) for line in s.communication_lines]
+    comm = s.communication_easy if st.first_person else s.communication_lines
+    help_lines += [(f.regular, f"• {line}", body) for line in comm]
     help_lines += [(f.regular, f"• {line}", body) for line in s.contact_lines]
     if len(help_lines) == 1:
         help_lines.append((f.regular, "Ask me, or call my GP practice.", body))
