@@ -41,6 +41,8 @@ class InclusionPractice:
         self.indicators = s.indicators
         self.access_log = s.access_log
         self.reporting = s.reporting
+        self.portable = s.portable
+        """The portable health record: consent, summary, prints (``reports.portable_card``)."""
 
     @cached_property
     def fhir(self) -> FhirGateway:

@@ -127,6 +127,19 @@ def _deregistered(w: World) -> tuple[Any, ...]:
     return (pid,)
 
 
+def _consented(w: World) -> int:
+    pid = w.patient()
+    w.ip.portable.record_consent(w.actors["clinician"], pid, ["problems", "allergies"])
+    return pid
+
+
+def _printed(w: World) -> tuple[Any, ...]:
+    pid = _consented(w)
+    clinician = w.actors["clinician"]
+    w.ip.portable.record_print(clinician, w.ip.portable.summary(clinician, pid))
+    return (pid,)
+
+
 def _import(ip: InclusionPractice, a: Actor, name: str) -> Any:
     patient = {"resourceType": "Patient", "id": f"mx-{name}", "gender": "male",
                "name": [{"family": "Importson", "given": [name]}], "birthDate": "1970-07-07"}
@@ -226,6 +239,18 @@ OPS: list[Op] = [
     Op("users.unlock", Permission.MANAGE_USERS, lambda ip, a: ip.users.unlock(a, "reception1")),
     Op("users.sign_ins", Permission.VIEW_SIGN_INS, lambda ip, a: ip.users.sign_ins(a)),
     Op("FHIR import", Permission.IMPORT_DATA, _import, lambda w: (w.name(),)),
+    Op("portable.record_consent", Permission.RECORD_PORTABLE_CONSENT,
+       lambda ip, a, pid: ip.portable.record_consent(a, pid, ["problems"]),
+       lambda w: (w.patient(),)),
+    Op("portable.summary", Permission.PRINT_PORTABLE_RECORD,
+       lambda ip, a, pid: ip.portable.summary(a, pid), lambda w: (_consented(w),)),
+    Op("portable.record_print", Permission.PRINT_PORTABLE_RECORD,
+       lambda ip, a, summary: ip.portable.record_print(a, summary),
+       lambda w: (w.ip.portable.summary(w.actors["clinician"], _consented(w)),)),
+    Op("portable.reprint", Permission.REPRINT_PORTABLE_RECORD,
+       lambda ip, a, pid: ip.portable.reprint(a, pid), _printed),
+    Op("portable.ips_summary ($summary)", Permission.READ_PATIENT_SUMMARY,
+       lambda ip, a, pid: ip.portable.ips_summary(a, pid), lambda w: (w.patient(),)),
     Op("FHIR export", Permission.EXPORT_DATA,
        lambda ip, a: list(FhirExporter(ip.services).resources(
            a, ExportFilter(types=("Patient",))))),

@@ -164,7 +164,7 @@ def _root(
 
 
 def version_text() -> str:
-    """``inclusion-practice 0.1.0 (schema 0006)``: the package and the schema it expects."""
+    """``inclusion-practice 0.1.0 (schema 0008)``: the package and the schema it expects."""
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as package_version
 
@@ -213,6 +213,7 @@ def _register_subcommands() -> None:
     app.add_typer(interpreters_cli.app, name="interpreters", help="Interpreters to book or cancel.")
     app.add_typer(dna_cli.app, name="dna", help="DNA worklist, outcomes and explanations.")
     from inclusion_practice.cli import patient as patient_cli
+    from inclusion_practice.cli import portable as _portable_cli  # noqa: F401 (patient summary)
     from inclusion_practice.cli import registration as registration_cli
 
     app.add_typer(patient_cli.app, name="patient", help="Register, find, show; flags and needs.")

@@ -50,6 +50,10 @@ class Permission(StrEnum):
     EXPORT_DATA = "export data"
     VIEW_ACCESS_LOG = "see who looked at a patient's record"
     VIEW_SIGN_INS = "view sign-in records"
+    RECORD_PORTABLE_CONSENT = "record consent to a portable health record"
+    PRINT_PORTABLE_RECORD = "print a portable health record"
+    REPRINT_PORTABLE_RECORD = "reprint the last consented portable health record"
+    READ_PATIENT_SUMMARY = "read a patient summary ($summary)"
 
 
 _ALL = frozenset(Permission)
@@ -64,8 +68,18 @@ _FRONT_DESK = frozenset(
         Permission.BOOK,
         Permission.RECORD_ATTENDANCE,
         Permission.RECORD_DNA_OUTCOME,
+        Permission.REPRINT_PORTABLE_RECORD,
     }
 )
+_CLINICAL_SUMMARY = frozenset(
+    {
+        Permission.RECORD_PORTABLE_CONSENT,
+        Permission.PRINT_PORTABLE_RECORD,
+        Permission.READ_PATIENT_SUMMARY,
+    }
+)
+"""Choosing what goes on a portable record and reading the clinical summary: clinical roles
+(reception may reprint the last card a clinician printed with the patient's consent)."""
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RECEPTIONIST: _FRONT_DESK,
@@ -75,7 +89,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_RESTRICTED_FLAGS,
         Permission.RECORD_CLINICAL_EVENT,
         Permission.RUN_INDICATORS,
-    },
+    }
+    | _CLINICAL_SUMMARY,
     Role.MANAGER: _FRONT_DESK
     | {
         Permission.VIEW_REFUSALS,
@@ -87,7 +102,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_ACCESS_LOG,
         Permission.VIEW_SIGN_INS,
     },
-    Role.ADMIN: _ALL - {Permission.ADD_RESTRICTED_FLAG, Permission.VIEW_RESTRICTED_FLAGS},
+    Role.ADMIN: _ALL - {Permission.ADD_RESTRICTED_FLAG, Permission.VIEW_RESTRICTED_FLAGS}
+    - _CLINICAL_SUMMARY,
 }
 
 

@@ -481,6 +481,19 @@ def capability_statement() -> Json:
         entry["searchParam"] = [
             {"name": p.name, "type": p.type, "documentation": p.documentation} for p in params
         ]
+        if rtype == "Patient":
+            entry["operation"] = [{
+                "name": "summary",
+                "definition": "http://hl7.org/fhir/uv/ips/OperationDefinition/summary",
+                "documentation": "GET /Patient/<id>/$summary returns the International Patient "
+                                 "Summary as a document Bundle (Composition, Patient, the "
+                                 "practice, Conditions, AllergyIntolerances, "
+                                 "MedicationStatements, Immunizations, Procedures, "
+                                 "Observations) from the practice's own data, for clinical "
+                                 "tokens. It never holds an inclusion-health flag or a concept "
+                                 "that means a restricted category; each read is in the access "
+                                 "log.",
+            }]
         resources.append(entry)
     resources.append({"type": "Schedule", "supportedProfile": SUPPORTED_PROFILES["Schedule"],
                       "interaction": [{"code": "read"}]})

@@ -29,6 +29,12 @@ class FhirGateway:
         """The patient, the flags the role may see and the adjustments, as a collection Bundle."""
         return patient_bundle(self._services, actor, patient_id)
 
+    def patient_summary(self, actor: Actor | None, patient_id: int) -> Json:
+        """The International Patient Summary document (``$summary``) for a clinical role."""
+        from inclusion_practice.fhir.ips import ips_document, validated
+
+        return validated(ips_document(self._services.portable.ips_summary(actor, patient_id)))
+
     def importer(self) -> FhirImporter:
         """Import of Bundles and NDJSON through the import service."""
         from inclusion_practice.fhir.importer import FhirImporter

@@ -33,7 +33,8 @@ Progress = Callable[[int], None]
 """Called with the number of resources just handled (for a progress bar)."""
 
 
-EVENT_TYPES = ("Observation", "Condition", "Procedure", "Immunization", "Encounter")
+EVENT_TYPES = ("Observation", "Condition", "Procedure", "Immunization", "Encounter",
+               "AllergyIntolerance", "MedicationStatement")
 SUPPORTED = ("Patient", "Flag", "Appointment", *EVENT_TYPES)
 SKIPPED = ("Schedule", "Slot")
 """Accepted and skipped: the appointment book is generated from practice.toml, and an imported
@@ -45,11 +46,15 @@ EVENT_DATE_FIELDS: dict[str, tuple[str, ...]] = {
     "Procedure": ("performedDateTime", "performedPeriod.start"),
     "Immunization": ("occurrenceDateTime", "recorded"),
     "Encounter": ("period.start",),
+    "AllergyIntolerance": ("onsetDateTime", "onsetPeriod.start", "recordedDate"),
+    "MedicationStatement": ("effectiveDateTime", "effectivePeriod.start", "dateAsserted"),
 }
 EVENT_CODE_FIELD = {"Observation": "code", "Condition": "code", "Procedure": "code",
-                    "Immunization": "vaccineCode", "Encounter": "type"}
+                    "Immunization": "vaccineCode", "Encounter": "type",
+                    "AllergyIntolerance": "code", "MedicationStatement": "medicationCodeableConcept"}
 EVENT_SUBJECT_FIELD = {"Observation": "subject", "Condition": "subject", "Procedure": "subject",
-                       "Immunization": "patient", "Encounter": "subject"}
+                       "Immunization": "patient", "Encounter": "subject",
+                       "AllergyIntolerance": "patient", "MedicationStatement": "subject"}
 EVENT_STATUS: dict[str, frozenset[str]] = {
     "Observation": frozenset({"registered", "preliminary", "final", "amended", "corrected",
                               "cancelled", "entered-in-error", "unknown"}),
@@ -58,9 +63,14 @@ EVENT_STATUS: dict[str, frozenset[str]] = {
     "Immunization": frozenset({"completed", "entered-in-error", "not-done"}),
     "Encounter": frozenset({"planned", "arrived", "triaged", "in-progress", "onleave",
                             "finished", "cancelled", "entered-in-error", "unknown"}),
+    "MedicationStatement": frozenset({"active", "completed", "entered-in-error", "intended",
+                                      "stopped", "on-hold", "unknown", "not-taken"}),
 }
-NOT_HAPPENED = frozenset({"entered-in-error", "cancelled", "not-done"})
+NOT_HAPPENED = frozenset({"entered-in-error", "cancelled", "not-done", "not-taken", "refuted"})
 """Statuses meaning the event did not happen: never counted by an indicator, so refused."""
+CLINICAL_STATUS_TYPES = ("Condition", "AllergyIntolerance")
+"""Their ``clinicalStatus`` (active, resolved, …) is kept, so a portable record can leave
+problems the patient no longer has off; MedicationStatement keeps its ``status``."""
 FHIR_STATUS_TO_OURS = {
     "booked": AppointmentStatus.BOOKED,
     "arrived": AppointmentStatus.ARRIVED,
@@ -79,6 +89,22 @@ def _get(res: Json, dotted: str) -> Any:
             return None
         cur = cur.get(part)
     return cur
+
+
+def _first_code(concept: Any) -> str | None:
+    """The first coding's code of a CodeableConcept (clinicalStatus, verificationStatus)."""
+    if not isinstance(concept, dict):
+        return None
+    for coding in concept.get("coding") or []:
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    return None
+
+
+def _unit(res: Json) -> str | None:
+    """An Observation value's UCUM code (else its unit text), as stored (30 characters)."""
+    unit = _get(res, "valueQuantity.code") or _get(res, "valueQuantity.unit")
+    return str(unit)[:30] if isinstance(unit, str) and unit else None
 
 
 def _date(value: Any) -> dt.date | None:
@@ -349,6 +375,10 @@ class ResourceChecker:
         subj = EVENT_SUBJECT_FIELD[rtype]
         ref = self._patient_ref(loc, res.get(subj), problems, refs, subj)
         status = res.get("status") or res.get("clinicalStatus")
+        verification = _first_code(res.get("verificationStatus"))
+        if verification in NOT_HAPPENED:
+            problems.append(Problem(f"{loc}.verificationStatus", f"{verification}: not imported",
+                                    "business-rule"))
         if rtype in EVENT_STATUS and res.get("status") not in EVENT_STATUS[rtype]:
             problems.append(Problem(f"{loc}.status", f"{res.get('status')!r} is not a "
                                     f"{rtype} status", "code-invalid"))
@@ -389,9 +419,17 @@ class ResourceChecker:
         if problems or ref is None or when is None:
             return None
         value = _get(res, "valueQuantity.value") if rtype == "Observation" else None
+        display = snomed[0].get("display") or next(
+            (cc.get("text") for cc in concepts or [] if isinstance(cc, dict) and cc.get("text")),
+            None)
+        clinical_status = (_first_code(res.get("clinicalStatus")) if rtype in CLINICAL_STATUS_TYPES
+                           else res.get("status") if rtype == "MedicationStatement" else None)
         row = {"code": str(snomed[0]["code"]), "system": "snomed", "event_date": when,
                "value": float(value) if isinstance(value, int | float) else None,
-               "resource_type": rtype, "source_id": key}
+               "resource_type": rtype, "source_id": key,
+               "display": str(display)[:255] if display else None,
+               "unit": _unit(res) if rtype == "Observation" else None,
+               "status": str(clinical_status)[:20] if clinical_status else None}
         return Plan(entry, rtype, str(key), ref, row)
 
     def _check_appointment(self, entry: Entry, res: Json, problems: list[Problem],

@@ -26,6 +26,14 @@ def read_patient(rid: str, who: Caller, ip: Practice) -> JSONResponse:
     return fhir_response(patient_to_fhir(record, ip.config, today=ip.clock.today()))
 
 
+@router.get("/Patient/{rid}/$summary", summary="International Patient Summary of a Patient")
+def patient_summary(rid: str, who: Caller, ip: Practice) -> JSONResponse:
+    """The IPS ``$summary`` operation: a FHIR R4 document Bundle (Composition first) from the
+    practice's own data, for clinical tokens; never a flag or a restricted concept. Each read
+    is written to the access log."""
+    return fhir_response(ip.fhir.patient_summary(who, resource_id("Patient", rid)))
+
+
 @router.get("/Patient", summary="Search Patients")
 def search_patients(
     request: Request,

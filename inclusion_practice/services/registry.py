@@ -22,6 +22,7 @@ from inclusion_practice.services.imports import ImportService
 from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
 from inclusion_practice.services.patients import PatientService
+from inclusion_practice.services.portable_record import PortableRecordService
 from inclusion_practice.services.refusals import RefusalService
 from inclusion_practice.services.reporting import ReportingService
 from inclusion_practice.services.schedule import ScheduleService
@@ -51,6 +52,7 @@ class PracticeServices:
     indicators: IndicatorService
     access_log: AccessLogService
     reporting: ReportingService
+    portable: PortableRecordService
 
     @classmethod
     def build(cls, db: Database, config: PracticeConfig, clock: Clock) -> PracticeServices:
@@ -73,4 +75,5 @@ class PracticeServices:
             indicators=IndicatorService(db, config, clock),
             access_log=AccessLogService(db, clock),
             reporting=ReportingService(db),
+            portable=PortableRecordService(db, config, clock),
         )

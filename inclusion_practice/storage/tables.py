@@ -241,6 +241,13 @@ class ClinicalEvent(SQLModel, table=True):
     """FHIR resource it came from or goes to (Observation, Procedure, Immunization, …)."""
     recorded_by: str = Field(max_length=64)
     source_id: str | None = Field(default=None, max_length=200, unique=True)
+    display: str | None = Field(default=None, max_length=255)
+    """The term as the source recorded it (the portable record prints it); migration 0008."""
+    unit: str | None = Field(default=None, max_length=30)
+    """The value's UCUM unit as recorded (``kg``, ``kg/m2``); migration 0008."""
+    status: str | None = Field(default=None, max_length=20)
+    """Clinical status as the source recorded it (Condition and AllergyIntolerance
+    clinicalStatus, MedicationStatement status); NULL when it said none. Migration 0008."""
 
 
 class Invitation(SQLModel, table=True):
@@ -466,6 +473,50 @@ class SignInAttempt(SQLModel, table=True):
     outcome: str = Field(max_length=20)
 
 
+class PortableConsent(SQLModel, table=True):
+    """The patient's consent to a portable record (or its withdrawal), with the sections chosen.
+
+    A coded, dated fact: a change of mind adds a row (the latest row is in force), so the history
+    of what the patient agreed to carry is kept. Append-only (migration 0008) and audited."""
+
+    __tablename__ = "portable_consent"
+    __table_args__ = (Index("ix_portable_consent_patient", "patient_id", "recorded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    code: str = Field(max_length=60)
+    """``ip:portable-record-consent`` or ``ip:portable-record-consent-withdrawn`` (local codes)."""
+    given: bool
+    sections: str = Field(max_length=300)
+    """The sections chosen, comma-separated (empty for a withdrawal)."""
+    recorded_on: dt.date
+    recorded_at: dt.datetime = Field(sa_type=DateTime)
+    recorded_by: str = Field(max_length=64)
+
+
+class PortablePrint(SQLModel, table=True):
+    """One portable record handed over: printed card and summary, or the FHIR file.
+
+    ``content`` is the summary exactly as printed (JSON), so a reprint shows what the clinician
+    checked, and "last printed" is known. Append-only (migration 0008) and audited."""
+
+    __tablename__ = "portable_print"
+    __table_args__ = (Index("ix_portable_print_patient", "patient_id", "printed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    consent_id: int = Field(foreign_key="portable_consent.id")
+    printed_at: dt.datetime = Field(sa_type=DateTime)
+    printed_by: str = Field(max_length=64)
+    channel: str = Field(max_length=20)
+    output: str = Field(max_length=20)
+    """``card`` (PDF summary and wallet card) or ``fhir`` (the document as a file)."""
+    layout: str = Field(max_length=20)
+    reprint_of_id: int | None = Field(default=None, foreign_key="portable_print.id")
+    qr_kind: str | None = Field(default=None, max_length=20)
+    qr_bytes: int | None = None
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    content_sha256: str = Field(max_length=64)
+
+
 class DatabaseMarker(SQLModel, table=True):
     """Facts about the database itself; ``kind = 'demo'`` is written only by ``demo`` when it
     builds a synthetic practice into an empty database (command-line writes then need no
@@ -498,6 +549,8 @@ AUDITED_TABLES: frozenset[str] = frozenset(
         "app_user",
         "api_token",
         "database_marker",
+        "portable_consent",
+        "portable_print",
     }
 )
 """Tables whose every insert and update appends an audit row (in the same transaction)."""

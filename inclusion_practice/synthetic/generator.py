@@ -31,6 +31,7 @@ from inclusion_practice.storage.database import Database
 from inclusion_practice.synthetic.clinical import clinical_history
 from inclusion_practice.synthetic.names import BSL_SHARE, ORIGINS, POSTCODES, STREETS, Origin
 from inclusion_practice.synthetic.people import SyntheticPatient
+from inclusion_practice.synthetic.summary_history import summary_history
 
 Progress = Callable[[int, int], None]
 """Called with (patients done, patients total) after each batch."""
@@ -173,8 +174,11 @@ class _Builder:
 
     def __init__(self, rng: random.Random, config: PracticeConfig, today: dt.date,
                  visits: random.Random | None = None,
-                 sessions: dict[tuple[str, dt.date], int] | None = None) -> None:
+                 sessions: dict[tuple[str, dt.date], int] | None = None,
+                 summary_seed: str = "summary") -> None:
         self.rng = rng
+        self.summary_seed = summary_seed
+        """Seeds each patient's problems, allergies and medicines (see ``summary_history``)."""
         self.visits = visits or random.Random(0)
         """Past appointments draw from their own generator, so adding them left every other
         row of a seed as it was."""
@@ -394,6 +398,17 @@ class _Builder:
                 "id": ids["clinical_event"], "patient_id": pid, "code": code, "system": "snomed",
                 "event_date": day, "value": value, "resource_type": None,
                 "recorded_by": "system", "source_id": None,
+                "display": None, "unit": None, "status": None,
+            })
+            ids["clinical_event"] += 1
+        # Problems, allergies, medicines and measurements: their own generator per patient,
+        # so every other row of a seed stays as it was.
+        for ev in summary_history(random.Random(f"{self.summary_seed}-{pid}"), person, self.today):
+            out["clinical_event"].append({
+                "id": ids["clinical_event"], "patient_id": pid, "code": ev.code,
+                "system": "snomed", "event_date": ev.day, "value": ev.value,
+                "resource_type": ev.resource_type, "recorded_by": "system", "source_id": None,
+                "display": ev.display, "unit": ev.unit, "status": ev.status,
             })
             ids["clinical_event"] += 1
         for topic, sent_on in invitations:
@@ -559,7 +574,8 @@ def generate_practice(
     loader = BulkLoadService(db)
     ids = loader.next_ids(TABLE_ORDER)
     sessions = loader.sessions_by_template(PAST_TEMPLATE_KEY)
-    builder = _Builder(rng, config, today, random.Random(f"{seed}-visits"), sessions)
+    builder = _Builder(rng, config, today, random.Random(f"{seed}-visits"), sessions,
+                       summary_seed=f"{seed}-summary")
     first_pid = ids["patient"]
     done = 0
     while done < patients:

@@ -6,6 +6,8 @@ search, whose results are then dropped), so typing never waits on the database.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +18,9 @@ from textual.worker import get_current_worker
 from inclusion_practice.domain.patient_record import PatientListItem, PatientView
 from inclusion_practice.domain.roles import Permission
 from inclusion_practice.errors import InclusionPracticeError
+from inclusion_practice.services.portable_record import PortableStatus
 from tui.dialogs.add_flag import AddFlagDialog, FlagRequest
+from tui.dialogs.portable_record import PortableRecordDialog, PrintRequest
 from tui.screens.base import SectionScreen
 from tui.widgets.patient_banner import PatientBanner
 
@@ -33,6 +37,8 @@ class FindPatientScreen(SectionScreen):
         Binding("ctrl+b", "book", "Book"),
         Binding("ctrl+n", "register", "New patient"),
         Binding("ctrl+f", "add_flag", "Add flag"),
+        Binding("ctrl+k", "print_portable", "Print portable record"),
+        Binding("ctrl+r", "reprint_portable", "Reprint card"),
         Binding("escape", "clear", "Clear"),
     ]
 
@@ -41,6 +47,7 @@ class FindPatientScreen(SectionScreen):
         self.results: list[PatientListItem] = []
         self.searched_for = ""
         self.selected: PatientView | None = None
+        self.portable: PortableStatus | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="find-body"):
@@ -124,15 +131,22 @@ class FindPatientScreen(SectionScreen):
             self.load_patient(int(event.row_key.value))
 
     def load_patient(self, patient_id: int) -> None:
-        self.call_service(lambda: self.ip.patients.show(self.actor, patient_id), self._show_banner)
+        def both() -> tuple[PatientView, PortableStatus]:
+            return (self.ip.patients.show(self.actor, patient_id),
+                    self.ip.portable.status(self.actor, patient_id))
 
-    def _show_banner(self, view: PatientView | None) -> None:
+        self.call_service(both, lambda got: self._show_banner(*got))
+
+    def _show_banner(self, view: PatientView | None, portable: PortableStatus | None = None
+                     ) -> None:
         self.selected = view
+        self.portable = portable if view is not None else None
         if view is not None and view.record.id is not None:
             self.practice_app.selected_patient_id = view.record.id
         self.query_one("#banner", PatientBanner).show_patient(
-            view, self.practice_app.clock.today(), self.ip.config
+            view, self.practice_app.clock.today(), self.ip.config, self.portable
         )
+        self.refresh_bindings()
 
     # --- actions ------------------------------------------------------------------------
 
@@ -144,6 +158,14 @@ class FindPatientScreen(SectionScreen):
             return True if self.selected is not None else None
         if action == "register":
             return self.practice_app.may(Permission.REGISTER_PATIENT)
+        if action == "print_portable":
+            if not self.practice_app.may(Permission.PRINT_PORTABLE_RECORD):
+                return False
+            return True if self.selected is not None else None
+        if action == "reprint_portable":
+            if not self.practice_app.may(Permission.REPRINT_PORTABLE_RECORD):
+                return False
+            return True if self.portable is not None and self.portable.can_reprint else None
         return True
 
     async def action_book(self) -> None:
@@ -170,6 +192,55 @@ class FindPatientScreen(SectionScreen):
             )
 
         self.app.push_screen(AddFlagDialog(self.ip.config, restricted_ok), added)
+
+    def _portable_path(self, pid: int) -> Path:
+        now = self.practice_app.clock.now()
+        return self.practice_app.returns_dir / f"portable-record-{pid}-{now:%Y%m%d-%H%M%S}.pdf"
+
+    def action_print_portable(self) -> None:
+        """Ask the patient which sections they want to carry, record the consent, print."""
+        view = self.selected
+        if view is None or view.record.id is None:
+            return
+        pid = view.record.id
+        consent = self.portable.consent if self.portable is not None else None
+        chosen = consent.sections if consent is not None and consent.given else None
+
+        def chosen_then(request: PrintRequest | None) -> None:
+            if request is None:
+                return
+            out = self._portable_path(pid)
+
+            def work() -> Path:
+                from reports.portable_card import print_card
+
+                current = self.ip.portable.status(self.actor, pid).consent
+                if current is None or not current.given or current.sections != request.sections:
+                    self.ip.portable.record_consent(self.actor, pid, request.sections)
+                return print_card(self.ip, self.actor, pid, out, request.layout).path
+
+            self.call_service(work, lambda path: self._printed(pid, path))
+
+        self.app.push_screen(PortableRecordDialog(view.record.display_name, chosen), chosen_then)
+
+    def action_reprint_portable(self) -> None:
+        """Reprint the last card printed under the consent in force (reception)."""
+        view = self.selected
+        if view is None or view.record.id is None:
+            return
+        pid = view.record.id
+        out = self._portable_path(pid)
+
+        def work() -> Path:
+            from reports.portable_card import reprint_card
+
+            return reprint_card(self.ip, self.actor, pid, out).path
+
+        self.call_service(work, lambda path: self._printed(pid, path))
+
+    def _printed(self, pid: int, path: Path) -> None:
+        self.notify(f"Portable record written to {path}", title="Printed")
+        self.load_patient(pid)
 
     def action_clear(self) -> None:
         search = self.query_one("#search", Input)

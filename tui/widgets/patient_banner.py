@@ -18,6 +18,7 @@ from inclusion_practice.domain.languages import language_name
 from inclusion_practice.domain.needs import AccessNeeds
 from inclusion_practice.domain.patient_record import PatientView
 from inclusion_practice.domain.registration import period_on
+from inclusion_practice.services.portable_record import PortableStatus
 
 
 def age_text(view: PatientView, today: dt.date) -> str:
@@ -78,6 +79,23 @@ def contact_text(view: PatientView, config: PracticeConfig) -> str:
     return " · ".join(parts) or "no phone"
 
 
+def portable_text(status: PortableStatus | None) -> str:
+    """Consent to a portable record and when a card was last printed (no clinical content)."""
+    if status is None:
+        return ""
+    consent = status.consent
+    if consent is None:
+        words = "no consent recorded"
+    elif not consent.given:
+        words = f"consent withdrawn {consent.recorded_on:%d %b %Y}"
+    else:
+        words = f"consent recorded {consent.recorded_on:%d %b %Y}"
+    last = status.last_print
+    printed = (f"last printed {last.printed_at:%d %b %Y} by {last.printed_by}"
+               if last is not None else "never printed")
+    return f"{words} · {printed}"
+
+
 def needs_phrases(view: PatientView) -> list[str]:
     return needs_phrases_of(view.needs)
 
@@ -114,9 +132,12 @@ class PatientBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("No patient selected", id=id, classes="-empty")
         self.view: PatientView | None = None
+        self.portable: PortableStatus | None = None
 
-    def show_patient(self, view: PatientView | None, today: dt.date, config: PracticeConfig) -> None:
+    def show_patient(self, view: PatientView | None, today: dt.date, config: PracticeConfig,
+                     portable: PortableStatus | None = None) -> None:
         self.view = view
+        self.portable = portable
         if view is None:
             self.add_class("-empty")
             self.update("No patient selected")
@@ -142,4 +163,7 @@ class PatientBanner(Static):
                 f.label + (f" ({f.subcategory.replace('_', ' ')})" if f.subcategory else "")
                 for f in view.flags
             ))
+        if portable is not None:
+            text.append("\nPortable record: ", style="bold")
+            text.append(portable_text(portable))
         self.update(text)
