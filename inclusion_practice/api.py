@@ -41,6 +41,8 @@ class InclusionPractice:
         self.indicators = s.indicators
         self.access_log = s.access_log
         self.reporting = s.reporting
+        self.referrals = s.referrals
+        self.mdt = s.mdt
 
     @cached_property
     def fhir(self) -> FhirGateway:

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from inclusion_practice.domain.calendar_months import add_months
 from inclusion_practice.domain.registers import MH_CODES
+from inclusion_practice.domain.span import covers
 from inclusion_practice.domain.strict import Strict
 from inclusion_practice.errors import InvalidInput
 
@@ -124,7 +125,7 @@ class FlagSpan:
     end: dt.date | None = None
 
     def active_on(self, day: dt.date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
+        return covers(self.start, self.end, day)
 
 
 @dataclass(frozen=True)

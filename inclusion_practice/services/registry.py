@@ -21,7 +21,9 @@ from inclusion_practice.services.flags import FlagService
 from inclusion_practice.services.imports import ImportService
 from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
+from inclusion_practice.services.mdt import MdtService
 from inclusion_practice.services.patients import PatientService
+from inclusion_practice.services.referrals import ReferralService
 from inclusion_practice.services.refusals import RefusalService
 from inclusion_practice.services.reporting import ReportingService
 from inclusion_practice.services.schedule import ScheduleService
@@ -51,6 +53,8 @@ class PracticeServices:
     indicators: IndicatorService
     access_log: AccessLogService
     reporting: ReportingService
+    referrals: ReferralService
+    mdt: MdtService
 
     @classmethod
     def build(cls, db: Database, config: PracticeConfig, clock: Clock) -> PracticeServices:
@@ -73,4 +77,6 @@ class PracticeServices:
             indicators=IndicatorService(db, config, clock),
             access_log=AccessLogService(db, clock),
             reporting=ReportingService(db),
+            referrals=ReferralService(db, config, clock),
+            mdt=MdtService(db, config, clock),
         )
