@@ -517,11 +517,14 @@ class MdtService:
 
     # ----------------------------------------------------------------- agenda
 
-    def build_agenda(self, actor: Actor | None, meeting_id: int) -> Agenda:
-        """Put today's candidates on the meeting's agenda (those not already on it)."""
+    def build_agenda(self, actor: Actor | None, meeting_id: int, *, limit: int | None = None) -> Agenda:
+        """Put today's candidates on the meeting's agenda (those not already on it), the longest
+        waiting first, at most ``limit`` of them (the rest wait for the next meeting)."""
         role = require(actor, Permission.PLAN_MDT)
         assert actor is not None
         today = self._clock.today()
+        if limit is not None and not 1 <= limit <= 200:
+            raise InvalidInput("limit", "must be 1 to 200")
 
         def work(uow: UnitOfWork) -> None:
             meeting = self._meeting_row(uow.session, meeting_id)
@@ -532,10 +535,9 @@ class MdtService:
             self._record_episodes(uow, actor.username, found)
             existing = {i.patient_id for i in self._items(uow.session, meeting_id, with_withdrawn=True)}
             pos = self._next_position(uow.session, meeting_id)
+            found = [c for c in found if c.patient_id not in existing][:limit]
             consents = self._last_consents(uow.session, [c.patient_id for c in found])
             for c in found:
-                if c.patient_id in existing:
-                    continue
                 uow.session.add(MdtItem(
                     meeting_id=meeting_id, patient_id=c.patient_id, position=pos, source="rules",
                     rules=",".join(r.value for r in c.rules), candidate_since=c.since,
