@@ -72,7 +72,8 @@ def test_each_shipped_list_is_snomed_ids_unless_marked_local_and_cites_its_sourc
 
 def test_only_the_lists_with_no_snomed_concept_stay_local() -> None:
     local = {n for n, cl in shipped_codelists().items() if cl.local}
-    assert local == {"new_patient_check", "health_review"}
+    assert local == {"new_patient_check", "health_review", "mdt_candidate", "mdt_discussed",
+                     "referral_sent", "referral_accepted"}
     lists = shipped_codelists()
     assert "170370000" in lists["hepb_vaccination"].code_set  # First hepatitis B vaccination
     assert "1048091000000104" in lists["drug_review"].code_set  # ILLSUBINT_COD
