@@ -149,6 +149,7 @@ class ActionInfo:
 @dataclass(frozen=True)
 class AgendaItem:
     id: int
+    meeting_id: int
     position: int
     patient_id: int
     patient_name: str
@@ -948,7 +949,7 @@ class MdtService:
             cand = current.get(r.patient_id)
             why = cand.why if cand is not None else tuple(x.label for x in rules)
             items.append(AgendaItem(
-                id=r.id, position=r.position, patient_id=r.patient_id,
+                id=r.id, meeting_id=r.meeting_id, position=r.position, patient_id=r.patient_id,
                 patient_name=f"{p.given_name} {p.family_name}", date_of_birth=p.date_of_birth,
                 source=r.source, rules=rules, why=why, reason=r.reason, consent=ShareConsent(r.consent),
                 candidate_since=r.candidate_since,
