@@ -121,7 +121,9 @@ def test_no_shipped_indicator_depends_on_a_local_code_without_a_warning() -> Non
                     assert (name, ind.id) in warned, (set_name, ind.id, name)
     les = load_shipped_set("inclusion-health-les")
     local = {w.codelist: w.indicators for w in code_warnings(les) if w.kind == "local"}
-    assert local == {"health_review": ("IH003",), "new_patient_check": ("IH002",)}
+    assert local == {"health_review": ("IH003",), "new_patient_check": ("IH002",),
+                     "mdt_candidate": ("IH016",), "mdt_discussed": ("IH016",),
+                     "referral_accepted": ("IH017",), "referral_sent": ("IH017",)}
 
 
 def test_indicators_validate_warns_for_local_and_unverified_codes(
