@@ -51,6 +51,13 @@ def meeting_create_cmd(
     typer.echo(f"meeting {m.id}: {m.title} on {m.meeting_date:%d %b %Y}")
 
 
+@app.command("meeting-cancel")
+def meeting_cancel_cmd(ctx: typer.Context, meeting: int, reason: str = typer.Option(..., "--reason")) -> None:
+    """Cancel a planned meeting (kept, with why: nothing is deleted)."""
+    m = get_practice(ctx).mdt.cancel_meeting(acting_user(ctx), meeting, reason)
+    typer.echo(f"meeting {m.id} cancelled: {m.note}")
+
+
 @app.command("meetings")
 def meetings_cmd(ctx: typer.Context) -> None:
     """Every meeting, soonest first."""

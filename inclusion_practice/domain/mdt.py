@@ -51,6 +51,18 @@ MENTAL_HEALTH_NEED = "mental_health"
 referral; not a flag category."""
 
 
+RESTRICTED_WORDS: dict[str, tuple[str, ...]] = {
+    "substance_use": ("substance use", "substance misuse", "drug use", "drug misuse", "drug user",
+                      "drugs", "injecting", "heroin", "crack", "opiate", "opioid"),
+    "sex_work": ("sex work", "sex worker", "prostitut", "escort"),
+    "domestic_abuse_refuge": ("refuge", "domestic abuse"),
+    "modern_slavery": ("modern slavery", "trafficked", "trafficking"),
+}
+"""Words that name a restricted category in free text: withheld from anything sent to partners
+(with the category's own label and code). Deliberately broad: a partner loses a word, never
+learns a restricted fact."""
+
+
 class MdtRule(StrEnum):
     OVERLAPPING_NEEDS = "overlapping_needs"
     REPEATED_DNAS = "repeated_dnas"
@@ -155,6 +167,8 @@ class CandidateReason:
     """For overlapping needs: which (category codes, or ``mental_health``)."""
     count: int = 0
     """For missed appointments: how many in the window."""
+    last_contact: dt.date | None = None
+    """For no contact: the last day the practice saw the patient (or their registration)."""
 
     def describe(self, show_need: Callable[[str], bool]) -> str:
         """Why, in words; needs the reader may not see are counted, not named."""
@@ -164,12 +178,13 @@ class CandidateReason:
             parts = shown + ([f"{hidden} more not shown to your role"] if hidden else [])
             return f"{len(self.needs)} overlapping needs ({', '.join(parts)}) since {self.met_on:%d %b %Y}"
         if self.rule == MdtRule.REPEATED_DNAS:
-            return f"{self.count} missed appointments, the latest rule met on {self.met_on:%d %b %Y}"
+            return f"{self.count} missed appointments in the DNA window (rule met on {self.met_on:%d %b %Y})"
         if self.rule == MdtRule.SAFEGUARDING_CHECK:
             return f"safeguarding check raised on {self.met_on:%d %b %Y}"
         if self.rule == MdtRule.HOSPITAL_DISCHARGE:
             return f"discharged from hospital on {self.met_on:%d %b %Y}"
-        return f"no contact since {self.met_on:%d %b %Y} minus the rule's months"
+        seen = f"{self.last_contact:%d %b %Y}" if self.last_contact else "registration"
+        return f"not seen since {seen} (rule met on {self.met_on:%d %b %Y})"
 
 
 OVERLAP_NEEDS = ("homelessness", "substance_use", MENTAL_HEALTH_NEED)
@@ -237,7 +252,7 @@ def _no_contact(f: PatientFacts, on: dt.date, months: int) -> CandidateReason | 
     met = add_months(last, months)
     if met > on:
         return None
-    return CandidateReason(MdtRule.NO_CONTACT, met)
+    return CandidateReason(MdtRule.NO_CONTACT, met, last_contact=last)
 
 
 def candidate_reasons(

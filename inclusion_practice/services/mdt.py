@@ -32,6 +32,7 @@ from inclusion_practice.domain.mdt import (
     MDT_CANDIDATE_CODE,
     MDT_DISCUSSED_CODE,
     MENTAL_HEALTH_NEED,
+    RESTRICTED_WORDS,
     ActionStatus,
     CandidateReason,
     FlagSpan,
@@ -775,11 +776,14 @@ class MdtService:
     def _scrub(self, text: str) -> str:
         """Free text bound for partners, with restricted category names withheld."""
         out = text
+        words: set[str] = set()
         for cat in self._config.flag_categories().values():
-            if not cat.restricted:
-                continue
-            for word in {cat.label, cat.code, cat.code.replace("_", " ")}:
-                out = re.sub(re.escape(word), WITHHELD, out, flags=re.IGNORECASE)
+            if cat.restricted:
+                words |= {cat.label, cat.code, cat.code.replace("_", " "),
+                          *RESTRICTED_WORDS.get(cat.code, ())}
+        for word in sorted(words, key=len, reverse=True):
+            # A word and whatever follows it up to the word's end ("prostitut" → "prostitution").
+            out = re.sub(re.escape(word) + r"\w*", WITHHELD, out, flags=re.IGNORECASE)
         return out
 
     def item(self, actor: Actor | None, item_id: int) -> AgendaItem:
