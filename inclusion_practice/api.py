@@ -43,6 +43,8 @@ class InclusionPractice:
         self.reporting = s.reporting
         self.portable = s.portable
         """The portable health record: consent, summary, prints (``reports.portable_card``)."""
+        self.referrals = s.referrals
+        self.mdt = s.mdt
 
     @cached_property
     def fhir(self) -> FhirGateway:

@@ -18,7 +18,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from inclusion_practice.domain.dna_ladder import DnaSettings
 from inclusion_practice.domain.flag_categories import FlagCategory, categories_by_code
+from inclusion_practice.domain.mdt import MdtSettings
 from inclusion_practice.domain.postcode import parse_postcode
+from inclusion_practice.domain.referrals import PartnerServiceKind
 from inclusion_practice.domain.roles import FlagVisibility, Role, flag_visibility
 from inclusion_practice.domain.session_template import Gender, LocationKind, SessionTemplate
 from inclusion_practice.domain.sign_in_policy import SignInSettings
@@ -69,10 +71,32 @@ class PartnerKind(StrEnum):
     DAY_CENTRE = "day_centre"
     OUTREACH_TEAM = "outreach_team"
     SUPPORT_SERVICE = "support_service"
+    DRUG_ALCOHOL_SERVICE = "drug_alcohol_service"
+    MENTAL_HEALTH_TEAM = "mental_health_team"
+    HOUSING_SERVICE = "housing_service"
+    HEALTH_SERVICE = "health_service"
+
+
+class ContactMethod(StrEnum):
+    SECURE_EMAIL = "secure_email"
+    PHONE = "phone"
+    PORTAL = "portal"
+    LETTER = "letter"
+    IN_PERSON = "in_person"
+
+
+class ContactRoute(Strict):
+    """How referrals and MDT actions reach a partner (a secure mailbox, a duty phone…)."""
+
+    method: ContactMethod
+    detail: Annotated[str, Field(min_length=1, max_length=200)]
+    """The address, number or portal name."""
+    hours: str | None = None
 
 
 class Partner(Strict):
-    """An organisation patients can use as a care-of address."""
+    """An organisation patients can use as a care-of address, that hosts sessions, and that
+    offers services the practice refers to and meets with at the MDT."""
 
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: Annotated[str, Field(min_length=1)]
@@ -80,6 +104,19 @@ class Partner(Strict):
     address: Address
     phone: str | None = None
     contact_name: str | None = None
+    services: list[PartnerServiceKind] = []
+    """What the partner offers (mental_health, drug_and_alcohol, housing, outreach, dental,
+    sexual_health, tb): referrals go to a partner for one of these."""
+    contact_route: ContactRoute | None = None
+    """Where referrals and actions go; a partner offering services needs one."""
+
+    @model_validator(mode="after")
+    def _route(self) -> Self:
+        if self.services and self.contact_route is None:
+            raise ValueError("contact_route: a partner offering services needs a contact route")
+        if len(set(self.services)) != len(self.services):
+            raise ValueError("services: listed twice")
+        return self
 
 
 class ClinicianConfig(Strict):
@@ -170,6 +207,7 @@ class PracticeConfig(Strict):
     flags: FlagSettings = FlagSettings()
     sign_in: SignInSettings = SignInSettings()
     audit: AuditSettings = AuditSettings()
+    mdt: MdtSettings = MdtSettings()
     schedule_horizon_weeks: Annotated[int, Field(ge=1, le=52)] = 6
 
     @model_validator(mode="after")

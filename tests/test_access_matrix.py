@@ -110,6 +110,26 @@ class World:
     def flag(self) -> int:
         return int(self.ip.flags.add(SYSTEM, self.patient(), "homelessness").id or 0)
 
+    def meeting_day(self) -> dt.date:
+        """A past day with no meeting yet (one planned meeting a day)."""
+        self._mdt_days = getattr(self, "_mdt_days", 0) + 1
+        return TODAY - dt.timedelta(days=self._mdt_days)
+
+    def meeting(self) -> int:
+        m = self.ip.mdt.create_meeting(SYSTEM, self.meeting_day())
+        self.ip.mdt.add_patient(SYSTEM, m.id, self.patient(), "matrix", consent="identity")
+        return m.id
+
+    def item(self) -> int:
+        return self.ip.mdt.agenda(SYSTEM, self.meeting()).items[0].id
+
+    def action(self) -> int:
+        return self.ip.mdt.add_action(SYSTEM, self.item(), "call", "partner:city-drug-alcohol").id
+
+    def referral(self) -> int:
+        return self.ip.referrals.create(SYSTEM, self.patient(), "city-drug-alcohol", "drug-tx",
+                                        "matrix", "identity").id
+
 
 @dataclass(frozen=True)
 class Op:
@@ -251,6 +271,22 @@ OPS: list[Op] = [
        lambda ip, a, pid: ip.portable.reprint(a, pid), _printed),
     Op("portable.ips_summary ($summary)", Permission.READ_PATIENT_SUMMARY,
        lambda ip, a, pid: ip.portable.ips_summary(a, pid), lambda w: (w.patient(),)),
+    Op("referrals.create", Permission.MAKE_REFERRAL,
+       lambda ip, a, pid: ip.referrals.create(a, pid, "city-drug-alcohol", "drug-tx", "why", "summary"),
+       lambda w: (w.patient(),)),
+    Op("referrals.record_reply", Permission.RECORD_REFERRAL_REPLY,
+       lambda ip, a, rid: ip.referrals.record_reply(a, rid, "accepted"), lambda w: (w.referral(),)),
+    Op("referrals.overdue", Permission.VIEW_REFERRALS, lambda ip, a: ip.referrals.overdue(a)),
+    Op("mdt.create_meeting", Permission.PLAN_MDT,
+       lambda ip, a, day: ip.mdt.create_meeting(a, day), lambda w: (w.meeting_day(),)),
+    Op("mdt.record_discussion", Permission.RECORD_MDT_DISCUSSION,
+       lambda ip, a, item: ip.mdt.record_discussion(a, item, "summary", "Dr Okafor"),
+       lambda w: (w.item(),)),
+    Op("mdt.actions_due", Permission.VIEW_MDT, lambda ip, a: ip.mdt.actions_due(a)),
+    Op("mdt.complete_action", Permission.UPDATE_MDT_ACTION,
+       lambda ip, a, action: ip.mdt.complete_action(a, action, "done"), lambda w: (w.action(),)),
+    Op("mdt.partner_agenda", Permission.PRINT_MDT_AGENDA,
+       lambda ip, a, meeting: ip.mdt.partner_agenda(a, meeting), lambda w: (w.meeting(),)),
     Op("FHIR export", Permission.EXPORT_DATA,
        lambda ip, a: list(FhirExporter(ip.services).resources(
            a, ExportFilter(types=("Patient",))))),

@@ -72,7 +72,8 @@ def test_each_shipped_list_is_snomed_ids_unless_marked_local_and_cites_its_sourc
 
 def test_only_the_lists_with_no_snomed_concept_stay_local() -> None:
     local = {n for n, cl in shipped_codelists().items() if cl.local}
-    assert local == {"new_patient_check", "health_review"}
+    assert local == {"new_patient_check", "health_review", "mdt_candidate", "mdt_discussed",
+                     "referral_sent", "referral_accepted"}
     lists = shipped_codelists()
     assert "170370000" in lists["hepb_vaccination"].code_set  # First hepatitis B vaccination
     assert "1048091000000104" in lists["drug_review"].code_set  # ILLSUBINT_COD
@@ -120,7 +121,9 @@ def test_no_shipped_indicator_depends_on_a_local_code_without_a_warning() -> Non
                     assert (name, ind.id) in warned, (set_name, ind.id, name)
     les = load_shipped_set("inclusion-health-les")
     local = {w.codelist: w.indicators for w in code_warnings(les) if w.kind == "local"}
-    assert local == {"health_review": ("IH003",), "new_patient_check": ("IH002",)}
+    assert local == {"health_review": ("IH003",), "new_patient_check": ("IH002",),
+                     "mdt_candidate": ("IH016",), "mdt_discussed": ("IH016",),
+                     "referral_accepted": ("IH017",), "referral_sent": ("IH017",)}
 
 
 def test_indicators_validate_warns_for_local_and_unverified_codes(

@@ -43,7 +43,7 @@ max_points = 10
 def test_the_shipped_sets_load_with_every_indicator_the_issue_lists() -> None:
     assert shipped_set_names() == ["inclusion-health-les", "pctms-local"]
     les = load_shipped_set("inclusion-health-les")
-    assert len(les.indicators) == 15
+    assert len(les.indicators) == 17
     assert all(i.scoring.placeholder for i in les.indicators)
     pctms = load_shipped_set("pctms-local")
     assert [i.id for i in pctms.indicators] == ["PCTMS-MH", "PCTMS-SM", "PCTMS-SH", "PCTMS-TB"]

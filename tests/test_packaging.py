@@ -73,7 +73,7 @@ def test_the_installed_wheel_imports_and_loads_its_resources_outside_the_source_
                             cwd=tmp_path)
     info = json.loads(result.stdout)
     assert all(str(target) in m for m in info["mods"]), info["mods"]
-    assert info["head"] == "0008"
+    assert info["head"] == "0009"
     assert info["example"] > 1000
 
 

@@ -89,8 +89,38 @@ def demo(
             data.appointment(conn, pid, at + dt.timedelta(days=pid), status, slots=1 + pid % 2,
                              interpreter=("pl", "telephone", "booked") if pid % 5 == 0 else None,
                              dna_actions=(("flexible", "contact_via_keyworker", "done"),))
+    _mdt_and_referrals_in_2025_26(ip)
     yield ip
     ip.close()
+
+
+def _mdt_and_referrals_in_2025_26(ip: InclusionPractice) -> None:
+    """The coded entries the MDT and referral services record (IH016, IH017): a few flagged
+    patients met an MDT rule and were referred in 2025/26, some on time, some not."""
+    from sqlalchemy import text
+
+    from inclusion_practice.services.access import SYSTEM
+    from inclusion_practice.storage.tables import ClinicalEvent
+
+    with ip.db.engine.connect() as conn:
+        pids = [r[0] for r in conn.execute(text(
+            "select distinct patient_id from flag where start_date <= '2025-06-01' and end_date is null "
+            "order by patient_id limit 12"))]
+    rows = []
+    for n, pid in enumerate(pids):
+        waited = (20, 40, 70)[n % 3]
+        rows += [("ip:mdt-candidate", dt.date(2025, 6, 2), None),
+                 ("ip:mdt-discussed", dt.date(2025, 6, 2) + dt.timedelta(days=waited), float(waited)),
+                 ("ip:referral-sent", dt.date(2025, 9, 1), None)]
+        if n % 2:
+            rows.append(("ip:referral-accepted", dt.date(2025, 9, 1) + dt.timedelta(days=7 * n),
+                         float(7 * n)))
+        with ip.db.write(SYSTEM, "test_fixture") as uow:
+            for code, day, value in rows:
+                uow.session.add(ClinicalEvent(patient_id=pid, code=code, system="local", event_date=day,
+                                              value=value, recorded_by="system"))
+            uow.commit()
+        rows = []
 
 
 @pytest.fixture

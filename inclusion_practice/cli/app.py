@@ -212,6 +212,11 @@ def _register_subcommands() -> None:
     app.add_typer(appointments_cli.app, name="appointment", help="Book, move, cancel; attendance.")
     app.add_typer(interpreters_cli.app, name="interpreters", help="Interpreters to book or cancel.")
     app.add_typer(dna_cli.app, name="dna", help="DNA worklist, outcomes and explanations.")
+    from inclusion_practice.cli import mdt as mdt_cli
+    from inclusion_practice.cli import referrals as referrals_cli
+
+    app.add_typer(mdt_cli.app, name="mdt", help="MDT meetings: candidates, agendas, outcomes, actions.")
+    app.add_typer(referrals_cli.app, name="referrals", help="Referrals to partner services; overdue replies.")
     from inclusion_practice.cli import patient as patient_cli
     from inclusion_practice.cli import portable as _portable_cli  # noqa: F401 (patient summary)
     from inclusion_practice.cli import registration as registration_cli

@@ -126,9 +126,13 @@ def demo_cmd(
                                         batch_size=batch_size, progress=progress)
         sessions, appointments = add_demo_schedule(ip, seed=seed)
         summary.sessions, summary.appointments = sessions, appointments
+        from inclusion_practice.synthetic.mdt import add_demo_mdt
+
+        discussed, referrals = add_demo_mdt(ip)
         for line in summary.lines():
             typer.echo(line)
         ip.audit.checkpoint("demo practice built")
+        typer.echo(f"MDT: last meeting discussed {discussed} patients; {referrals} referrals to partners")
         typer.echo(f"demo users: reception1, drokafor, manager1, admin1 … password {DEMO_PASSWORD!r}")
     db.dispose()
     if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -104,6 +104,28 @@ UNVERIFIED: tuple[UnverifiedCode, ...] = (
 
 UNVERIFIED_CODES: dict[str, UnverifiedCode] = {u.code: u for u in UNVERIFIED}
 
+LOCAL_CODES: tuple[UnverifiedCode, ...] = (
+    # domain/mdt.py, domain/referrals.py; recorded by services/mdt.py and services/referrals.py
+    UnverifiedCode("ip:mdt-candidate", "Meets a multidisciplinary team discussion rule",
+                   "mdt_candidate; domain/mdt.py",
+                   "the rules are the practice's own: no SNOMED CT concept can mean them"),
+    UnverifiedCode("ip:mdt-discussed", "Discussed at multidisciplinary team meeting",
+                   "mdt_discussed; domain/mdt.py",
+                   "UK-edition MDT concepts exist; " + _NOT_FOUND + " for the discussion itself"),
+    UnverifiedCode("ip:discharged", "Discharged from hospital", "domain/mdt.py ([mdt] discharge_codes)",
+                   "discharge-summary codes vary by system; a practice adds its own in [mdt]"),
+    UnverifiedCode("ip:referral-sent", "Referral to partner service sent",
+                   "referral_sent; domain/mdt.py",
+                   "'referral to <service>' procedures exist; " + _NOT_FOUND + " for these services"),
+    UnverifiedCode("ip:referral-accepted", "Referral accepted by partner service",
+                   "referral_accepted; domain/mdt.py", _NOT_FOUND),
+    UnverifiedCode("ip:ref-*", "Referral reasons (drug-tx, mh-assess, housing, outreach, dental, "
+                   "sexual-hlth, tb)", "domain/referrals.py REFERRAL_REASONS",
+                   "our local code system for the coded reason; sent in FHIR under our own system URL"),
+)
+"""Local (``ip:``) codes the MDT and referral work records: not SNOMED CT, registered here so
+nothing sends them as SNOMED CT; their code lists say ``local = true``."""
+
 CODES_CSV_SOURCES: dict[str, str] = {
     "homeless": (
         "NHS Digital PCD refsets HOMELESS_COD and RESNONE_COD, OpenCodelists version 20241205 "

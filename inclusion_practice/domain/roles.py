@@ -54,6 +54,14 @@ class Permission(StrEnum):
     PRINT_PORTABLE_RECORD = "print a portable health record"
     REPRINT_PORTABLE_RECORD = "reprint the last consented portable health record"
     READ_PATIENT_SUMMARY = "read a patient summary ($summary)"
+    MAKE_REFERRAL = "refer a patient to a partner service"
+    RECORD_REFERRAL_REPLY = "record a partner's reply to a referral"
+    VIEW_REFERRALS = "see referrals to partner services"
+    PLAN_MDT = "plan MDT meetings and their agendas"
+    RECORD_MDT_DISCUSSION = "record MDT discussions and actions"
+    VIEW_MDT = "see MDT agendas and actions"
+    UPDATE_MDT_ACTION = "record the outcome of an MDT action"
+    PRINT_MDT_AGENDA = "print an MDT agenda"
 
 
 _ALL = frozenset(Permission)
@@ -69,6 +77,10 @@ _FRONT_DESK = frozenset(
         Permission.RECORD_ATTENDANCE,
         Permission.RECORD_DNA_OUTCOME,
         Permission.REPRINT_PORTABLE_RECORD,
+        Permission.RECORD_REFERRAL_REPLY,
+        Permission.VIEW_REFERRALS,
+        Permission.VIEW_MDT,
+        Permission.UPDATE_MDT_ACTION,
     }
 )
 _CLINICAL_SUMMARY = frozenset(
@@ -89,6 +101,10 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.VIEW_RESTRICTED_FLAGS,
         Permission.RECORD_CLINICAL_EVENT,
         Permission.RUN_INDICATORS,
+        Permission.MAKE_REFERRAL,
+        Permission.PLAN_MDT,
+        Permission.RECORD_MDT_DISCUSSION,
+        Permission.PRINT_MDT_AGENDA,
     }
     | _CLINICAL_SUMMARY,
     Role.MANAGER: _FRONT_DESK
@@ -101,6 +117,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.EXPORT_DATA,
         Permission.VIEW_ACCESS_LOG,
         Permission.VIEW_SIGN_INS,
+        Permission.PLAN_MDT,
+        Permission.PRINT_MDT_AGENDA,
     },
     Role.ADMIN: _ALL - {Permission.ADD_RESTRICTED_FLAG, Permission.VIEW_RESTRICTED_FLAGS}
     - _CLINICAL_SUMMARY,

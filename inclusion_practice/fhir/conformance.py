@@ -61,6 +61,15 @@ SEARCH_PARAMS: dict[str, tuple[SearchParam, ...]] = {
         SearchParam("start", "date", "Slot start, with prefixes."),
         SearchParam("status", "token", "free, busy, busy-unavailable."),
     ),
+    "ServiceRequest": (
+        SearchParam("patient", "reference", "`Patient/<id>`: referrals to partner services."),
+        SearchParam("status", "token", "Referral status: sent, accepted, seen, declined, "
+                                       "lost_to_follow_up."),
+    ),
+    "Task": (
+        SearchParam("patient", "reference", "`Patient/<id>`: MDT actions (without it, the "
+                                            "actions due)."),
+    ),
 }
 """Search parameters by resource type: the API's routes and the CapabilityStatement share it."""
 
@@ -497,6 +506,9 @@ def capability_statement() -> Json:
         resources.append(entry)
     resources.append({"type": "Schedule", "supportedProfile": SUPPORTED_PROFILES["Schedule"],
                       "interaction": [{"code": "read"}]})
+    resources.append({"type": "Encounter", "interaction": [{"code": "read"}],
+                      "documentation": "MDT meetings (`mdt-meeting-<id>`) and each patient's MDT "
+                                       "discussion (`mdt-item-<id>`)."})
     resources.append(
         {
             "type": "Measure",

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inclusion_practice.api import InclusionPractice
 from inclusion_practice.errors import InclusionPracticeError, NoActingUser, SignInThrottled
-from inclusion_practice.rest import appointments, conformance, flags, imports, patients, slots
+from inclusion_practice.rest import appointments, conformance, flags, imports, mdt, patients, slots
 from inclusion_practice.rest.errors import FHIR_JSON, STATUS_FOR, fhir_response, outcome
 from inclusion_practice.rest.paging import PageLimits
 from inclusion_practice.services.api_tokens import ApiTokenService
@@ -96,7 +96,7 @@ def create_app(
     app.state.tokens = ApiTokenService(ip.db)
     app.state.page_limits = PageLimits(default_count=default_count, max_count=max_count)
     _install_error_handlers(app)
-    for module in (conformance, patients, flags, appointments, slots, imports):
+    for module in (conformance, patients, flags, appointments, slots, imports, mdt):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app

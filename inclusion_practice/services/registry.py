@@ -21,8 +21,10 @@ from inclusion_practice.services.flags import FlagService
 from inclusion_practice.services.imports import ImportService
 from inclusion_practice.services.indicators import IndicatorService
 from inclusion_practice.services.interpreters import InterpreterService
+from inclusion_practice.services.mdt import MdtService
 from inclusion_practice.services.patients import PatientService
 from inclusion_practice.services.portable_record import PortableRecordService
+from inclusion_practice.services.referrals import ReferralService
 from inclusion_practice.services.refusals import RefusalService
 from inclusion_practice.services.reporting import ReportingService
 from inclusion_practice.services.schedule import ScheduleService
@@ -53,6 +55,8 @@ class PracticeServices:
     access_log: AccessLogService
     reporting: ReportingService
     portable: PortableRecordService
+    referrals: ReferralService
+    mdt: MdtService
 
     @classmethod
     def build(cls, db: Database, config: PracticeConfig, clock: Clock) -> PracticeServices:
@@ -76,4 +80,6 @@ class PracticeServices:
             access_log=AccessLogService(db, clock),
             reporting=ReportingService(db),
             portable=PortableRecordService(db, config, clock),
+            referrals=ReferralService(db, config, clock),
+            mdt=MdtService(db, config, clock),
         )

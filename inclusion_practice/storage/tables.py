@@ -410,6 +410,110 @@ class DnaAction(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=1000)
 
 
+class Referral(SQLModel, table=True):
+    """A referral to a partner service: who, why, consent to share, status and its dates.
+
+    Never deleted: a referral that goes nowhere is ``declined`` or ``lost_to_follow_up``."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_status_due", "status", "reply_due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    partner_code: str = Field(max_length=64)
+    service: str = Field(max_length=30)
+    reason_code: str = Field(max_length=30)
+    reason_text: str = Field(sa_column=Column(Text, nullable=False))
+    consent: str = Field(max_length=20)
+    """none | identity | summary (domain/mdt.ShareConsent)."""
+    status: str = Field(max_length=20)
+    referred_by: str = Field(max_length=64)
+    sent_on: dt.date
+    reply_due: dt.date
+    status_changed_on: dt.date
+    accepted_on: dt.date | None = None
+    seen_on: dt.date | None = None
+    closed_on: dt.date | None = None
+    """When declined or lost to follow-up."""
+    note: str | None = Field(default=None, max_length=2000)
+    mdt_action_id: int | None = Field(default=None)
+    """The MDT action this referral answers, if any."""
+
+
+class MdtMeeting(SQLModel, table=True):
+    """A multidisciplinary team meeting on a date. Cancelled, never deleted."""
+
+    __tablename__ = "mdt_meeting"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_date: dt.date = Field(index=True)
+    title: str = Field(max_length=200)
+    status: str = Field(default="planned", max_length=20)
+    created_by: str = Field(max_length=64)
+    created_at: dt.datetime = Field(sa_type=DateTime)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class MdtAttendee(SQLModel, table=True):
+    """Who attends: a practice user or a partner organisation (partners do not log in)."""
+
+    __tablename__ = "mdt_attendee"
+    __table_args__ = (UniqueConstraint("meeting_id", "kind", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="mdt_meeting.id", index=True)
+    kind: str = Field(max_length=10)
+    """user | partner."""
+    key: str = Field(max_length=64)
+    """Username or partner code."""
+    person: str | None = Field(default=None, max_length=200)
+    """Who came for the partner (name or role), if given."""
+    ended_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    """Taken off the list (sent apologies): ended, not erased."""
+
+
+class MdtItem(SQLModel, table=True):
+    """One patient on a meeting's agenda, and what was said and decided about them."""
+
+    __tablename__ = "mdt_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "patient_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="mdt_meeting.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    position: int
+    source: str = Field(max_length=10)
+    """rules | hand."""
+    rules: str = Field(default="", max_length=200)
+    """The candidate rules that put the patient there (comma-separated MdtRule values)."""
+    candidate_since: dt.date | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    """Why a patient was added by hand."""
+    consent: str = Field(default="none", max_length=20)
+    added_by: str = Field(max_length=64)
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    lead_professional: str | None = Field(default=None, max_length=200)
+    discussed_on: dt.date | None = None
+    recorded_by: str | None = Field(default=None, max_length=64)
+    withdrawn_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    withdrawn_reason: str | None = Field(default=None, max_length=500)
+
+
+class MdtAction(SQLModel, table=True):
+    """An action agreed at the MDT: owner (user or partner), due date, outcome."""
+
+    __tablename__ = "mdt_action"
+    __table_args__ = (Index("ix_mdt_action_status_due", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="mdt_item.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    description: str = Field(max_length=1000)
+    owner_kind: str = Field(max_length=10)
+    owner: str = Field(max_length=64)
+    due_on: dt.date
+    status: str = Field(default="open", max_length=20)
+    outcome: str | None = Field(default=None, max_length=2000)
+    completed_on: dt.date | None = None
+    created_by: str = Field(max_length=64)
+    updated_by: str | None = Field(default=None, max_length=64)
+
+
 class ApiToken(SQLModel, table=True):
     """A REST API token: only its SHA-256 hash is stored; it acts as one user, with their role."""
 
@@ -551,6 +655,11 @@ AUDITED_TABLES: frozenset[str] = frozenset(
         "database_marker",
         "portable_consent",
         "portable_print",
+        "referral",
+        "mdt_meeting",
+        "mdt_attendee",
+        "mdt_item",
+        "mdt_action",
     }
 )
 """Tables whose every insert and update appends an audit row (in the same transaction)."""

@@ -1,10 +1,12 @@
-"""Today: arrivals, interpreters to book for the next days, the DNA worklist and the new-patient
-health checks due.
+"""Today: arrivals, interpreters to book for the next days, the DNA worklist, the new-patient
+health checks due and the MDT actions due.
 
 Reception marks each appointment arrived, seen, did not attend (DNA) or left without being seen,
 and records walk-ins. Recording a DNA runs the library's DNA policy; for a flagged patient that
 is the flexible policy, whose actions are outreach (contact via keyworker, offer a drop-in),
 never a warning letter. The worklist shows each action's explanation and records its outcome.
+The MDT view lists the actions agreed at multidisciplinary team meetings that are due (overdue
+first), whoever owns them, and records an outcome for them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from inclusion_practice.domain.roles import Permission
 from inclusion_practice.services.appointments import AppointmentInfo, AttendanceResult
 from inclusion_practice.services.dna import DnaActionInfo, DnaExplanation
 from inclusion_practice.services.interpreters import InterpreterDue
+from inclusion_practice.services.mdt import ActionInfo
 from inclusion_practice.services.patients import HealthCheckDue
 from inclusion_practice.services.schedule import SessionInfo
 from tui.dialogs.choose import ChooseDialog
@@ -36,8 +39,11 @@ INTERPRETER_DAYS = 3
 HEALTH_CHECK_DAYS = 7
 """New-patient health checks due within a week (and any overdue) are offered at the desk."""
 
+MDT_DAYS = 7
+"""MDT actions due within a week (and any overdue)."""
+
 VIEWS = {"arrivals": "Arrivals", "interpreters": "Interpreters", "dna": "DNA worklist",
-         "health": "Health checks"}
+         "health": "Health checks", "mdt": "MDT actions due"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class TodayData:
 
 
 class TodayScreen(SectionScreen):
-    """Four lists, switched with 1, 2, 3 and 4."""
+    """Five lists, switched with 1 to 5."""
 
     SECTION = "today"
     BINDINGS = [
@@ -56,6 +62,7 @@ class TodayScreen(SectionScreen):
         Binding("2", "view('interpreters')", "Interpreters", show=False),
         Binding("3", "view('dna')", "DNA worklist", show=False),
         Binding("4", "view('health')", "Health checks", show=False),
+        Binding("5", "view('mdt')", "MDT actions", show=False),
         Binding("a", "mark('arrived')", "Arrived"),
         Binding("s", "mark('seen')", "Seen"),
         Binding("d", "mark('dna')", "DNA"),
@@ -76,6 +83,7 @@ class TodayScreen(SectionScreen):
         self.interpreters: list[InterpreterDue] = []
         self.actions: list[DnaActionInfo] = []
         self.health_checks: list[HealthCheckDue] = []
+        self.mdt_actions: list[ActionInfo] = []
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="today-title")
@@ -86,6 +94,7 @@ class TodayScreen(SectionScreen):
                 yield DataTable(id="dna-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="dna-explanation")
             yield DataTable(id="health", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="mdt", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#arrivals", DataTable).add_columns(
@@ -95,6 +104,7 @@ class TodayScreen(SectionScreen):
         self.query_one("#dna-table", DataTable).add_columns(
             "Due", "Patient", "Action", "Policy", "Priority")
         self.query_one("#health", DataTable).add_columns("Due", "Patient", "Registered", "")
+        self.query_one("#mdt", DataTable).add_columns("Due", "Patient", "Action", "Owner", "")
         self.action_view("arrivals")
         self.action_refresh()
 
@@ -107,7 +117,7 @@ class TodayScreen(SectionScreen):
         self.view = view
         self.query_one("#today-views", ContentSwitcher).current = view
         today = self.practice_app.clock.today()
-        keys = "   1 Arrivals · 2 Interpreters · 3 DNA · 4 Health checks"
+        keys = "   1 Arrivals · 2 Interpreters · 3 DNA · 4 Health checks · 5 MDT"
         self.query_one("#today-title", Static).update(f"{VIEWS[view]}, {today:%a %d %b}{keys}")
         table_id = "dna-table" if view == "dna" else view
         self.query_one(f"#{table_id}", DataTable).focus()
@@ -119,6 +129,8 @@ class TodayScreen(SectionScreen):
         if action in ("interpreter_booked", "interpreter_cancelled"):
             return self.view == "interpreters" and self.practice_app.may(Permission.BOOK)
         if action == "outcome":
+            if self.view == "mdt":
+                return self.practice_app.may(Permission.UPDATE_MDT_ACTION)
             return self.view == "dna" and self.practice_app.may(Permission.RECORD_DNA_OUTCOME)
         if action == "health_check_done":
             return self.view == "health" and self.practice_app.may(Permission.EDIT_PATIENT)
@@ -139,6 +151,9 @@ class TodayScreen(SectionScreen):
             lambda: self.ip.patients.health_checks_due(self.actor, within_days=HEALTH_CHECK_DAYS),
             self._show_health_checks,
         )
+        if self.practice_app.may(Permission.VIEW_MDT):
+            self.call_service(lambda: self.ip.mdt.actions_due(self.actor, days_ahead=MDT_DAYS),
+                              self._show_mdt_actions)
 
     # --- arrivals -----------------------------------------------------------------------
 
@@ -311,6 +326,9 @@ class TodayScreen(SectionScreen):
         self.query_one("#dna-explanation", Static).update("\n".join(lines))
 
     def action_outcome(self) -> None:
+        if self.view == "mdt":
+            self._mdt_outcome()
+            return
         a = self._current_action()
         if a is None:
             return
@@ -359,5 +377,38 @@ class TodayScreen(SectionScreen):
         self.app.push_screen(
             TextPromptDialog("Health check done", "e.g. completed with the nurse",
                              f"{check.display_name}, due {check.due_date:%d %b}"),
+            save,
+        )
+
+    # --- MDT actions due ------------------------------------------------------------------
+
+    def _show_mdt_actions(self, due: list[ActionInfo]) -> None:
+        self.mdt_actions = due
+        table = self.query_one("#mdt", DataTable)
+        table.clear()
+        today = self.practice_app.clock.today()
+        for a in due:
+            table.add_row(f"{a.due_on:%a %d %b}", a.patient_name, a.description, a.owner_label,
+                          "OVERDUE" if a.overdue_on(today) else "", key=str(a.id))
+        if not due:
+            table.add_row("", f"No MDT actions due in the next {MDT_DAYS} days", "", "", "",
+                          key="none")
+
+    def _mdt_outcome(self) -> None:
+        table = self.query_one("#mdt", DataTable)
+        if not self.mdt_actions or not 0 <= table.cursor_row < len(self.mdt_actions):
+            return
+        action = self.mdt_actions[table.cursor_row]
+
+        def save(outcome: str | None) -> None:
+            if outcome:
+                self.call_service(
+                    lambda: self.ip.mdt.complete_action(self.actor, action.id, outcome),
+                    self.notify_and("MDT action done", self.action_refresh),
+                )
+
+        self.app.push_screen(
+            TextPromptDialog("MDT action done", "e.g. booked for Tuesday with the keyworker",
+                             f"{action.patient_name}: {action.description}"),
             save,
         )
