@@ -39,7 +39,7 @@ def candidates_cmd(ctx: typer.Context, on: str = typer.Option(None, "--on", help
 def meeting_create_cmd(
     ctx: typer.Context,
     date: str = typer.Option(..., "--date", help="Meeting day, e.g. 2026-11-26 or +3d."),
-    title: str = typer.Option(None, "--title"),
+    title: str = typer.Option(None, "--title", help="Meeting title (default: MDT meeting)."),
     partner: list[str] = typer.Option([], "--partner", help="Partner organisation attending (repeat)."),
     user: list[str] = typer.Option([], "--user", help="Practice user attending (repeat)."),
 ) -> None:
@@ -52,7 +52,7 @@ def meeting_create_cmd(
 
 
 @app.command("meeting-cancel")
-def meeting_cancel_cmd(ctx: typer.Context, meeting: int, reason: str = typer.Option(..., "--reason")) -> None:
+def meeting_cancel_cmd(ctx: typer.Context, meeting: int, reason: str = typer.Option(..., "--reason", help="Why, in a few words (kept in the record).")) -> None:
     """Cancel a planned meeting (kept, with why: nothing is deleted)."""
     m = get_practice(ctx).mdt.cancel_meeting(acting_user(ctx), meeting, reason)
     typer.echo(f"meeting {m.id} cancelled: {m.note}")
@@ -88,7 +88,7 @@ def agenda_build_cmd(
 @app.command("agenda-add")
 def agenda_add_cmd(
     ctx: typer.Context, meeting: int,
-    patient: int = typer.Option(..., "--patient"),
+    patient: int = typer.Option(..., "--patient", help="Patient id (from `patient find`)."),
     reason: str = typer.Option(..., "--reason", help="Why the patient is added by hand."),
     consent: str = typer.Option("none", "--consent", help="none | identity | summary"),
 ) -> None:
@@ -143,7 +143,7 @@ def agenda_cmd(
 @app.command("discuss")
 def discuss_cmd(
     ctx: typer.Context, item: int,
-    summary: str = typer.Option(..., "--summary"),
+    summary: str = typer.Option(..., "--summary", help="What the MDT discussed and agreed, in plain words."),
     lead: str = typer.Option(..., "--lead", help="The lead professional."),
 ) -> None:
     """Record the discussion summary and lead professional for an agenda item."""
@@ -166,7 +166,7 @@ def action_add_cmd(
 @app.command("action-done")
 def action_done_cmd(
     ctx: typer.Context, action: int,
-    outcome: str = typer.Option(..., "--outcome"),
+    outcome: str = typer.Option(..., "--outcome", help="What happened."),
     cancelled: bool = typer.Option(False, "--cancelled", help="Not done: cancelled, with why."),
 ) -> None:
     """Record the outcome of an action."""

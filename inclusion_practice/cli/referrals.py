@@ -19,7 +19,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("create")
 def create_cmd(
     ctx: typer.Context,
-    patient: int = typer.Option(..., "--patient"),
+    patient: int = typer.Option(..., "--patient", help="Patient id (from `patient find`)."),
     partner: str = typer.Option(..., "--partner", help="Partner code (see practice.toml)."),
     reason_code: str = typer.Option(..., "--reason-code",
                                     help="drug-tx | mh-assess | housing | outreach | dental | sexual-hlth | tb"),
@@ -51,8 +51,8 @@ def reply_cmd(
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    patient: int = typer.Option(None, "--patient"),
-    status: str = typer.Option(None, "--status"),
+    patient: int = typer.Option(None, "--patient", help="Patient id (from `patient find`)."),
+    status: str = typer.Option(None, "--status", help="sent | accepted | seen | declined | lost_to_follow_up"),
 ) -> None:
     """Referrals, newest first."""
     ip = get_practice(ctx)
