@@ -92,3 +92,24 @@ def snapshot(ip: InclusionPractice) -> dict[str, Any]:
             (a.id, a.status) for a in uow.session.exec(select(Appointment)).all()
         )
     return out
+
+
+def open_cli_practice(
+    tmp_path: Any, monkeypatch: Any, sqlite_template: Any, users: tuple[tuple[str, str], ...]
+) -> InclusionPractice:
+    """A migrated SQLite practice in ``tmp_path`` that the command line opens (``$INCLUSION_PRACTICE_DB``),
+    with ``users`` as (username, role) and the CLI given their password. The caller closes it."""
+    from inclusion_practice.config import example_config_text, parse_config
+    from tests.conftest import PASSWORD, use_cli_password
+
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "practice.db"
+    db.write_bytes(sqlite_template.read_bytes())
+    monkeypatch.setenv("INCLUSION_PRACTICE_DB", f"sqlite:///{db}")
+    monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
+    monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
+    ip = InclusionPractice.open(f"sqlite:///{db}", config=parse_config(example_config_text()))
+    for username, role in users:
+        ip.users.create(SYSTEM, username, username.title(), role, password=PASSWORD)
+    use_cli_password(monkeypatch)
+    return ip

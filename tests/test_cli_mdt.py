@@ -17,11 +17,9 @@ from inclusion_practice.api import InclusionPractice
 from inclusion_practice.cli.app import main
 from inclusion_practice.config import example_config_text, parse_config
 from inclusion_practice.domain.mdt import HOSPITAL_DISCHARGE_CODE
-from inclusion_practice.services.access import SYSTEM
 from inclusion_practice.storage.tables import AccessEvent
-from tests.conftest import PASSWORD, use_cli_password
 from tests.mdt_support import coded, overlapping
-from tests.scheduling_helpers import add_patient
+from tests.scheduling_helpers import add_patient, open_cli_practice
 
 
 @pytest.fixture(autouse=True)
@@ -32,16 +30,8 @@ def _monday_morning() -> Iterator[None]:
 
 @pytest.fixture
 def practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> dict[str, int]:
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "practice.db"
-    db.write_bytes(sqlite_template.read_bytes())
-    monkeypatch.setenv("INCLUSION_PRACTICE_DB", f"sqlite:///{db}")
-    monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
-    monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
-    ip = InclusionPractice.open(f"sqlite:///{db}", config=parse_config(example_config_text()))
-    for name, role in (("reception1", "receptionist"), ("manager1", "manager"), ("drokafor", "clinician")):
-        ip.users.create(SYSTEM, name, name.title(), role, password=PASSWORD)
-    use_cli_password(monkeypatch)
+    ip = open_cli_practice(tmp_path, monkeypatch, sqlite_template, (
+        ("reception1", "receptionist"), ("manager1", "manager"), ("drokafor", "clinician")))
     a = overlapping(ip)
     b = add_patient(ip, flags=("homelessness",))
     coded(ip, b, "77176002", dt.date(2026, 11, 1))

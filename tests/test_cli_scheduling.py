@@ -11,12 +11,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from inclusion_practice.api import InclusionPractice
 from inclusion_practice.cli.app import main
-from inclusion_practice.config import example_config_text, parse_config
-from inclusion_practice.services.access import SYSTEM
-from tests.conftest import PASSWORD, use_cli_password
-from tests.scheduling_helpers import add_patient
+from tests.scheduling_helpers import add_patient, open_cli_practice
 
 
 @pytest.fixture(autouse=True)
@@ -27,16 +23,8 @@ def _monday_morning() -> Iterator[None]:
 
 @pytest.fixture
 def practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> dict[str, int]:
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "practice.db"
-    db.write_bytes(sqlite_template.read_bytes())
-    monkeypatch.setenv("INCLUSION_PRACTICE_DB", f"sqlite:///{db}")
-    monkeypatch.delenv("INCLUSION_PRACTICE_CONFIG", raising=False)
-    monkeypatch.setenv("INCLUSION_PRACTICE_LOG", str(tmp_path / "ip.log"))
-    ip = InclusionPractice.open(f"sqlite:///{db}", config=parse_config(example_config_text()))
-    ip.users.create(SYSTEM, "reception1", "Rita", "receptionist", password=PASSWORD)
-    ip.users.create(SYSTEM, "manager1", "Mo", "manager", password=PASSWORD)
-    use_cli_password(monkeypatch)
+    ip = open_cli_practice(tmp_path, monkeypatch, sqlite_template, (
+        ("reception1", "receptionist"), ("manager1", "manager")))
     ids = {"plain": add_patient(ip), "interp": add_patient(ip, interpreter="pl"),
            "flagged": add_patient(ip, flags=("homelessness",)),
            "unreg": add_patient(ip, registered=False)}
